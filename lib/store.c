@@ -569,7 +569,7 @@ struct attune_waiter {
 struct attune_waiter *attune_waiter_new(struct attune_store *st, size_t n, const char *const *targets)
 {
 	struct attune_waiter *w = malloc(sizeof *w);
-	char **c = malloc((n ? n : 1) * sizeof *c);
+	char **c = calloc(n ? n : 1, sizeof *c);
 
 	for (size_t i = 0; i < n; i++)
 		c[i] = channel(st, targets[i]);
