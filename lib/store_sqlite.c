@@ -164,6 +164,7 @@ struct sq {
 	int ifd;         /* inotify descriptor: -2 not made yet, -1 unavailable */
 	unsigned writes; /* counts writes between purges */
 	long long busy_start;
+	int opening;     /* in store_sqlite_open: failures say "cannot open database" */
 };
 
 struct waiter {
@@ -202,7 +203,7 @@ static int dbfail(struct attune_store *st, sqlite3_stmt *q, int rc)
 	if (prc == SQLITE_READONLY || prc == SQLITE_PERM || prc == SQLITE_AUTH ||
 	    (prc == SQLITE_CANTOPEN && perm_errno(sqlite3_system_errno(s->db))))
 		status = 77;
-	store_fail(st, status, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	store_fail(st, status, "%s%s: %s", s->opening ? "cannot open database " : "", s->path, sqlite3_errmsg(s->db));
 	if (q)
 		sqlite3_reset(q);
 	return -1;
@@ -2146,7 +2147,9 @@ int store_sqlite_open(struct attune_store *st, const struct store_url *u)
 	}
 	/* SQLite gives -wal and -shm the database's mode; the umask covers what it creates first. */
 	mask = umask(077);
+	s->opening = 1;
 	rc = init_db(st);
+	s->opening = 0;
 	umask(mask);
 	if (rc < 0) {
 		sq_close(st);

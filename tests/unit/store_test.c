@@ -724,12 +724,12 @@ TEST(del_every_kind)
 
 /* ---- wake-ups ---- */
 
+/* The time just before the notify, in microseconds. */
 static long child_notify(struct attune_store *s, void *target)
 {
 	struct timespec t;
-	int rc = attune_store_notify(s, target);
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return rc < 0 ? -1 : t.tv_sec * 1000000L + t.tv_nsec / 1000;
+	return attune_store_notify(s, target) < 0 ? -1 : t.tv_sec * 1000000L + t.tv_nsec / 1000;
 }
 
 static int cmp_double(const void *a, const void *b)
