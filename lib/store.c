@@ -275,7 +275,7 @@ static int strip_entry(void *c, const char *k, const struct attune_entry *e)
 /* Namespaced copies of n keys (freed with nsfree_all). */
 static char **nskeys(const struct attune_store *st, size_t n, const char *const *keys)
 {
-	char **k = malloc((n ? n : 1) * sizeof *k);
+	char **k = calloc(n ? n : 1, sizeof *k);
 	for (size_t i = 0; i < n; i++) {
 		k[i] = malloc(st->nslen + strlen(keys[i]) + 1);
 		memcpy(k[i], st->ns, st->nslen);
@@ -569,7 +569,7 @@ struct attune_waiter {
 struct attune_waiter *attune_waiter_new(struct attune_store *st, size_t n, const char *const *targets)
 {
 	struct attune_waiter *w = malloc(sizeof *w);
-	char **c = malloc((n ? n : 1) * sizeof *c);
+	char **c = calloc(n ? n : 1, sizeof *c);
 
 	for (size_t i = 0; i < n; i++)
 		c[i] = channel(st, targets[i]);
