@@ -10,7 +10,7 @@ FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -std=c11 -Wall -Wextra -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+CPPFLAGS += -D_GNU_SOURCE -iquote lib
 HIREDIS_CFLAGS ?= $(shell pkg-config --cflags hiredis 2>/dev/null)
 HIREDIS_LIBS ?= $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 SQLITE_LIBS ?= $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
@@ -45,7 +45,7 @@ $(BUILD)/bin/%: bin/%.c $(BUILD)/libattune.a lib/*.h
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libattune.a lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libattune.a $(LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -iquote tests/unit -o $@ $< $(BUILD)/libattune.a $(LIBS) $(LDFLAGS)
 
 deps:
 	@sh tools/deps.sh
