@@ -27,7 +27,8 @@ void attune_jreader_free(struct attune_jreader *r);
 /* Serialise compactly; the caller frees the result with free(). Consumes v. */
 char *attune_json_dump(jv v, size_t *len);
 
-/* Print v (consumed) as one line on stdout, indented if pretty. -1 on a write error. */
+/* Print v (consumed) as one line on stdout, indented if pretty; buffered: call fflush(stdout)
+ * before acting on "it was written" (acknowledging, consuming). -1 on a write error. */
 int attune_json_print(jv v, int pretty);
 
 /* A compiled jq program (SPEC 3.3 -f). */

@@ -1,0 +1,309 @@
+/* json.c — JSON through libjq's jv: parsing with positions, printing, jq filters. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jq.h>
+
+#include "cli.h"
+#include "json.h"
+
+/* An error message of jq's parser names line and column ("… at line 1, column 6"). */
+static void parser_error(jv v, char *err, size_t errlen)
+{
+	jv msg = jv_invalid_get_msg(v);
+
+	snprintf(err, errlen, "invalid JSON: %s",
+	         jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "parse error");
+	jv_free(msg);
+}
+
+static void too_large(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "JSON value larger than 1 MiB");
+}
+
+int attune_json_parse(const char *text, size_t len, jv *out, char *err, size_t errlen)
+{
+	jv_parser *p;
+	jv v, extra;
+
+	if (len > ATTUNE_MAX_VALUE) {
+		too_large(err, errlen);
+		return -1;
+	}
+	p = jv_parser_new(0);
+	jv_parser_set_buf(p, text, (int)len, 0);
+	v = jv_parser_next(p);
+	if (!jv_is_valid(v)) {
+		if (jv_invalid_has_msg(jv_copy(v)))
+			parser_error(v, err, errlen);
+		else
+			snprintf(err, errlen, "invalid JSON: no value");
+		jv_parser_free(p);
+		return -1;
+	}
+	extra = jv_parser_next(p);
+	jv_parser_free(p);
+	if (jv_is_valid(extra) || jv_invalid_has_msg(jv_copy(extra))) {
+		if (jv_is_valid(extra))
+			snprintf(err, errlen, "invalid JSON: more than one value");
+		else
+			parser_error(jv_copy(extra), err, errlen);
+		jv_free(extra);
+		jv_free(v);
+		return -1;
+	}
+	jv_free(extra);
+	*out = v;
+	return 0;
+}
+
+int attune_json_read_fd(int fd, jv *out, char *err, size_t errlen)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap > ATTUNE_MAX_VALUE) {
+				free(buf);
+				too_large(err, errlen);
+				return -1;
+			}
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR && !attune_interrupted)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read input: %s", strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	rc = attune_json_parse(buf, len, out, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int attune_json_arg(const char *arg, jv *out, char *err, size_t errlen)
+{
+	if (!strcmp(arg, "-"))
+		return attune_json_read_fd(0, out, err, errlen);
+	return attune_json_parse(arg, strlen(arg), out, err, errlen);
+}
+
+struct attune_jreader {
+	int fd;
+	jv_parser *p;
+	int fed, eof, failed;
+	size_t fed_total;   /* bytes given to the parser */
+	size_t value_start; /* bytes consumed before the current value */
+	size_t stalled_at;  /* where the parser last stopped without a value */
+	char buf[65536];
+};
+
+struct attune_jreader *attune_jreader_new(int fd)
+{
+	struct attune_jreader *r = calloc(1, sizeof *r);
+
+	r->fd = fd;
+	r->p = jv_parser_new(0);
+	return r;
+}
+
+int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t errlen)
+{
+	if (r->failed) {
+		snprintf(err, errlen, "input already failed");
+		return -1;
+	}
+	for (;;) {
+		if (r->fed) {
+			jv v = jv_parser_next(r->p);
+			size_t consumed = r->fed_total - (size_t)jv_parser_remaining(r->p);
+			if (jv_is_valid(v)) {
+				size_t size = consumed - r->value_start;
+				r->value_start = consumed;
+				if (size > ATTUNE_MAX_VALUE + 2) {
+					jv_free(v);
+					r->failed = 1;
+					too_large(err, errlen);
+					return -1;
+				}
+				*out = v;
+				return 1;
+			}
+			if (jv_invalid_has_msg(jv_copy(v))) {
+				parser_error(v, err, errlen);
+				r->failed = 1;
+				return -1;
+			}
+			jv_free(v);
+			if (jv_parser_remaining(r->p) > 0) {
+				/* jq 1.6 can stop inside a buffer without a value or a message (e.g. at an
+				 * ASCII RS byte): go on with the rest, or fail if it made no progress. */
+				if (consumed == r->stalled_at) {
+					snprintf(err, errlen, "invalid JSON: unexpected byte at offset %zu", consumed);
+					r->failed = 1;
+					return -1;
+				}
+				r->stalled_at = consumed;
+				continue;
+			}
+			if (r->eof)
+				return 0;
+			if (r->fed_total - r->value_start > ATTUNE_MAX_VALUE + sizeof r->buf) {
+				r->failed = 1;
+				too_large(err, errlen);
+				return -1;
+			}
+		}
+		ssize_t n = read(r->fd, r->buf, sizeof r->buf);
+		if (n < 0 && errno == EINTR && !attune_interrupted)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "cannot read input: %s", attune_interrupted ? "interrupted" : strerror(errno));
+			r->failed = 1;
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		jv_parser_set_buf(r->p, r->buf, (int)n, n != 0);
+		r->fed_total += (size_t)n;
+		r->stalled_at = (size_t)-1;
+		r->fed = 1;
+	}
+}
+
+void attune_jreader_free(struct attune_jreader *r)
+{
+	if (!r)
+		return;
+	jv_parser_free(r->p);
+	free(r);
+}
+
+char *attune_json_dump(jv v, size_t *len)
+{
+	jv s = jv_dump_string(v, 0);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	char *out = malloc(n + 1);
+
+	memcpy(out, jv_string_value(s), n + 1);
+	jv_free(s);
+	if (len)
+		*len = n;
+	return out;
+}
+
+int attune_json_print(jv v, int pretty)
+{
+	jv_dumpf(v, stdout, pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
+	putchar('\n');
+	return ferror(stdout) ? -1 : 0;
+}
+
+struct attune_filter {
+	jq_state *jq;
+	char *err;
+	size_t errlen;
+};
+
+static void filter_msg(void *data, jv msg)
+{
+	struct attune_filter *f = data;
+
+	if (f->err && jv_get_kind(msg) == JV_KIND_STRING && !*f->err)
+		snprintf(f->err, f->errlen, "%s", jv_string_value(msg));
+	else if (f->err && jv_get_kind(msg) == JV_KIND_INVALID && !*f->err) {
+		jv m = jv_invalid_get_msg(jv_copy(msg));
+		if (jv_get_kind(m) == JV_KIND_STRING)
+			snprintf(f->err, f->errlen, "%s", jv_string_value(m));
+		jv_free(m);
+	}
+	jv_free(msg);
+}
+
+struct attune_filter *attune_filter_new(const char *program, char *err, size_t errlen)
+{
+	struct attune_filter *f = calloc(1, sizeof *f);
+
+	f->jq = jq_init();
+	f->err = err;
+	f->errlen = errlen;
+	*err = 0;
+	jq_set_error_cb(f->jq, filter_msg, f);
+	if (!f->jq || !jq_compile(f->jq, program)) {
+		if (!*err)
+			snprintf(err, errlen, "jq program does not compile");
+		attune_filter_free(f);
+		return NULL;
+	}
+	f->err = NULL;
+	return f;
+}
+
+jv attune_filter_run(struct attune_filter *f, jv in)
+{
+	jv out = jv_array(), v;
+
+	jq_start(f->jq, in, 0);
+	while (jv_is_valid(v = jq_next(f->jq)))
+		out = jv_array_append(out, v);
+	if (jv_invalid_has_msg(jv_copy(v))) {
+		jv msg = jv_invalid_get_msg(v);
+		jv_free(out);
+		if (jv_get_kind(msg) != JV_KIND_STRING)
+			msg = jv_dump_string(msg, 0);
+		return jv_invalid_with_msg(msg);
+	}
+	jv_free(v);
+	return out;
+}
+
+void attune_filter_free(struct attune_filter *f)
+{
+	if (!f)
+		return;
+	if (f->jq)
+		jq_teardown(&f->jq);
+	free(f);
+}
+
+const char *attune_json_str(jv o, const char *key)
+{
+	const char *s = NULL;
+	jv v;
+
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return NULL;
+	v = jv_object_get(jv_copy(o), jv_string(key));
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		s = jv_string_value(v);
+	jv_free(v);
+	return s;
+}
+
+double attune_json_num(jv o, const char *key, double def)
+{
+	double x = def;
+	jv v;
+
+	if (jv_get_kind(o) != JV_KIND_OBJECT)
+		return def;
+	v = jv_object_get(jv_copy(o), jv_string(key));
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		x = jv_number_value(v);
+	jv_free(v);
+	return x;
+}
