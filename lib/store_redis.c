@@ -10,7 +10,6 @@
  * -> 77; WRONGTYPE and values that are not numbers (the data under the key is not what the
  * caller expects) -> 65; anything else (OOM, READONLY, NOGROUP, a command an old server lacks)
  * -> 69. LOADING and BUSY are transient and retried like a lost connection. */
-#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -96,22 +95,18 @@ static int transient(const redisReply *r)
 	return r->type == REDIS_REPLY_ERROR && (!strncmp(r->str, "LOADING", 7) || !strncmp(r->str, "BUSY ", 5));
 }
 
-/* Between attempts to reach the server: the first retry is immediate (an idle connection
- * closed by the server comes back at once), later ones wait 50 ms doubling to 1 s, all within
- * $ATTUNE_RETRY seconds of the first failure. -1: give up (time used up or interrupted). */
+/* Wait before another attempt to reach the server: 50 ms doubling to 1 s, all within
+ * $ATTUNE_RETRY seconds of the first call. -1: give up (time used up, or interrupted). */
 static int backoff(struct backoff *b)
 {
 	double now = attune_monotonic(), left, d;
 	struct timespec ts;
 
-	if (attune_interrupted)
-		return -1;
 	if (!b->deadline) {
 		b->deadline = now + store_retry_seconds();
 		b->delay = 0.05;
-		return now < b->deadline ? 0 : -1;
 	}
-	if ((left = b->deadline - now) <= 0)
+	if (attune_interrupted || (left = b->deadline - now) <= 0)
 		return -1;
 	d = b->delay < left ? b->delay : left;
 	ts.tv_sec = (time_t)d;
@@ -200,7 +195,7 @@ static int run(struct attune_store *st, size_t n, const struct cmd *cmds, redisR
 	struct backoff b = {0};
 	size_t got, i;
 
-	for (;;) {
+	for (int again = 0;; again = 1) {
 		if (!r->c && !(r->c = dial_retry(st, &b)))
 			return -1;
 		if (block_ms > 0)
@@ -224,7 +219,9 @@ static int run(struct attune_store *st, size_t n, const struct cmd *cmds, redisR
 		}
 		for (i = 0; i < got; i++)
 			freeReplyObject(rep[i]);
-		if (backoff(&b) < 0)
+		/* a connection lost the first time is re-made at once: the server may just have
+		 * closed it for idling */
+		if ((got == n || again) && backoff(&b) < 0)
 			return -1;
 	}
 }

@@ -521,6 +521,30 @@ TEST(waiter_times_out_and_wakes)
 	server_kill(s);
 }
 
+/* A connection the server closed (idle timeout, CLIENT KILL) is re-made at once, even with
+ * no retry time. */
+TEST(closed_connection_comes_back)
+{
+	struct server *s = server_new(NULL, 0);
+	const char *kill_all[] = {"CLIENT", "KILL", "TYPE", "normal"};
+	struct attune_store *st;
+
+	CHECK(s);
+	if (!s)
+		return;
+	env("0", NULL, NULL);
+	st = open_url("redis://127.0.0.1:%d", s->port);
+	CHECK(st);
+	if (st) {
+		CHECK(attune_store_set(st, "k", "v", 1, 0) == 0);
+		freeReplyObject(admin(s, 4, kill_all));
+		CHECK(attune_store_set(st, "k", "w", 1, 0) == 0);
+		CHECK(has(st, "k", "w"));
+		attune_store_close(st);
+	}
+	server_kill(s);
+}
+
 TEST(lost_server_is_69_after_retry)
 {
 	struct server *s = server_new(NULL, 0);
@@ -665,6 +689,7 @@ int main(void)
 	RUN(xread_survives_restart);
 	RUN(waiter_survives_restart);
 	RUN(waiter_times_out_and_wakes);
+	RUN(closed_connection_comes_back);
 	RUN(lost_server_is_69_after_retry);
 	RUN(pending_skips_trimmed);
 	RUN(interrupt_is_prompt);
