@@ -1,8 +1,11 @@
 /* attune-feedback — template ratings, tier-quality feedback and the help-query log. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "feedback.h"
@@ -149,12 +152,19 @@ static int run_list(struct attune_store *st, char **a, jv *out, char *err, size_
 }
 static int run_import(struct attune_store *st, char **a, jv *out, char *err, size_t n)
 {
+	int fd = strcmp(a[0], "-") ? open(a[0], O_RDONLY | O_CLOEXEC) : 0, rc;
 	char e[400];
 	long count;
 	jv data;
-	int rc;
 
-	if (attune_json_arg(a[0], &data, e, sizeof e) < 0) {
+	if (fd < 0) {
+		snprintf(err, n, "cannot open %s: %s", a[0], strerror(errno));
+		return EXIT_USAGE;
+	}
+	rc = attune_json_read_fd(fd, &data, e, sizeof e);
+	if (fd > 0)
+		close(fd);
+	if (rc < 0) {
 		snprintf(err, n, "%s: %s", a[0], e);
 		return EXIT_DATAERR;
 	}
@@ -174,7 +184,7 @@ static int run_score(struct attune_store *st, char **a, jv *out, char *err, size
 {
 	jv m;
 	int rc = meta(&m, err, n);
-	return rc ? rc : attune_feedback_score(st, a[0], a[1], a[2], strtod(a[3], NULL), m, out, err, n);
+	return rc ? rc : attune_feedback_score(st, a[0], a[1], a[2], strtod(a[3], NULL) + 0.0, m, out, err, n);
 }
 static int run_history(struct attune_store *st, char **a, jv *out, char *err, size_t n)
 {
@@ -288,7 +298,7 @@ static void text_queries(jv v)
 	jv_free(v);
 }
 
-/* Operand kinds: i id, r rating, t tier, n score 0..1, x any text. lines: print an array
+/* Operand kinds: i id, r rating, t tier, n score 0..1, x any non-empty text. lines: print an array
  * one element a line. */
 static const struct cmd {
 	const char *name;
@@ -326,7 +336,7 @@ static void check(const struct cmd *c, char **a, int n)
 		             n > want ? ", got more" : "");
 	for (unsigned b = 0; b < 18; b++)
 		if (given & ~c->opts & (1u << b))
-			attune_usage("%s: %s does not apply", c->name,
+			attune_usage("%s: %s%s does not apply", c->name, b < 16 ? "--" : "",
 			             b < 16 ? longopts[b].name : b == 16 ? "-c" : "-o text");
 	for (int i = 0; i < n; i++) {
 		char what[32];
@@ -353,10 +363,16 @@ static void check(const struct cmd *c, char **a, int n)
 			if (attune_parse_number(a[i], &x) < 0 || x < 0 || x > 1)
 				attune_usage("bad score '%s' (use a number from 0 to 1)", a[i]);
 			break;
+		case 'x':
+			if (!*a[i])
+				attune_usage("empty %s", what);
+			break;
 		}
 	}
 	if (c->opts & SOURCE && (!o.source || !o.mode || !(o.given & FOUND)))
 		attune_usage("query: --source, --mode and --found or --not-found are needed");
+	if (c->opts & SOURCE && (!*o.source || !*o.mode))
+		attune_usage("query: empty --source or --mode");
 }
 
 int main(int argc, char **argv)

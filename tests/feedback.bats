@@ -204,8 +204,10 @@ recommends() {
 	id=$(jq -r .feedback_id <<<"$output")
 	run attune-feedback history wf analysis
 	jqok --arg id "$id" '.feedback_id == $id and .metadata.latency_ms == 1200'
-	run attune-feedback score wf analysis cheap 0
+	run attune-feedback score wf analysis cheap -- -0
 	assert_success
+	jqok '.quality_score == 0'
+	[[ $output == *'"quality_score":0,'* ]]
 	run attune-feedback score wf analysis premium 1
 	jqok '.metadata == {}'
 }
@@ -476,6 +478,10 @@ recommends() {
 	run attune-feedback query t --source s --mode m --found --duration-ms -1
 	assert_failure 2
 	run attune-feedback query --source s --mode m --found
+	assert_failure 2
+	run attune-feedback query '' --source s --mode m --found
+	assert_failure 2
+	run attune-feedback query t --source '' --mode m --found
 	assert_failure 2
 	run --separate-stderr attune-feedback query t --source s --mode m --found --meta '{"a" 1}'
 	assert_failure 65
