@@ -75,7 +75,8 @@ static void strs_uniq(struct strs *s)
 {
 	size_t j = 0;
 
-	qsort(s->v, s->n, sizeof *s->v, cmp_str);
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, cmp_str);
 	for (size_t i = 0; i < s->n; i++) {
 		if (j && !strcmp(s->v[j - 1], s->v[i]))
 			free(s->v[i]);
@@ -475,7 +476,7 @@ static int load_entries(struct attune_store *st, const char *prefix, struct entr
 	if (rc == 0 && attune_store_mget(st, keys.n, (const char *const *)keys.v, add_entry, es) < 0)
 		rc = store_err(st, err, errlen);
 	strs_free(&keys);
-	if (rc == 0)
+	if (rc == 0 && es->n)
 		qsort(es->e, es->n, sizeof *es->e, cmp_entry);
 	return rc;
 }
@@ -690,7 +691,8 @@ int attune_feedback_underperforming(struct attune_store *st, const char *workflo
 		free(label);
 	}
 	if (rc == 0) {
-		qsort(found, nfound, sizeof *found, cmp_avg);
+		if (nfound)
+			qsort(found, nfound, sizeof *found, cmp_avg);
 		*out = jv_array();
 		for (size_t i = 0; i < nfound; i++)
 			*out = jv_array_append(*out, found[i]);
