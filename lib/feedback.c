@@ -331,20 +331,17 @@ int attune_feedback_import(struct attune_store *st, jv data, long *imported, cha
 
 /* ---- tier quality ---- */
 
-int attune_feedback_valid_tier(const char *tier)
-{
-	for (int i = 0; i < NTIERS; i++)
-		if (!strcmp(tier, tiers[i]))
-			return 1;
-	return 0;
-}
-
 static int tier_index(const char *tier)
 {
 	for (int i = 0; i < NTIERS; i++)
 		if (!strcmp(tier, tiers[i]))
 			return i;
 	return -1;
+}
+
+int attune_feedback_valid_tier(const char *tier)
+{
+	return tier_index(tier) >= 0;
 }
 
 int attune_feedback_score(struct attune_store *st, const char *workflow, const char *stage, const char *tier,

@@ -66,7 +66,8 @@ int attune_feedback_underperforming(struct attune_store *st, const char *workflo
 int attune_feedback_clear(struct attune_store *st, const char *workflow, const char *stage, long *deleted,
                           char *err, size_t errlen);
 
-/* ---- help-query log: $ATTUNE_HOME/telemetry/help_queries.jsonl and help_unmatched.jsonl ---- */
+/* ---- help-query log: $ATTUNE_HOME/telemetry/help_queries.jsonl and help_unmatched.jsonl
+ * ($ATTUNE_HOME defaults to ~/.attune) ---- */
 
 struct attune_helpquery {
 	const char *topic, *source, *mode;
@@ -75,8 +76,6 @@ struct attune_helpquery {
 	jv meta;            /* an object, or null; consumed */
 };
 
-/* The telemetry folder ($ATTUNE_HOME, default ~/.attune, + "/telemetry") into buf. */
-void attune_feedback_logdir(char *buf, size_t len);
 /* Append attune-ai's record (and, when not found, the unmatched record) with one write() per
  * line on O_APPEND, creating the folder 0700 and the files 0600. *out the record written, or
  * null when $ATTUNE_HELP_TELEMETRY is "0" (nothing written). */

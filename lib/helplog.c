@@ -14,7 +14,8 @@
 #define QUERIES_FILE "help_queries.jsonl"
 #define UNMATCHED_FILE "help_unmatched.jsonl"
 
-void attune_feedback_logdir(char *buf, size_t len)
+/* $ATTUNE_HOME/telemetry, or ~/.attune/telemetry */
+static void logdir(char *buf, size_t len)
 {
 	const char *home = getenv("ATTUNE_HOME"), *h = getenv("HOME");
 
@@ -109,7 +110,7 @@ int attune_feedback_query(struct attune_helpquery *q, jv *out, char *err, size_t
 	else
 		jv_free(q->meta);
 
-	attune_feedback_logdir(dir, sizeof dir);
+	logdir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/" QUERIES_FILE, dir);
 	rc = make_dirs(dir, err, errlen);
 	if (rc == 0)
@@ -248,7 +249,7 @@ int attune_feedback_queries(double days, long top, jv *out, long *skipped, char 
 	struct tally u = {.cutoff = cutoff, .counts = jv_object()};
 	int rc;
 
-	attune_feedback_logdir(dir, sizeof dir);
+	logdir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/" QUERIES_FILE, dir);
 	rc = tally_file(&q, path, "topic", err, errlen);
 	snprintf(path, sizeof path, "%s/" UNMATCHED_FILE, dir);
