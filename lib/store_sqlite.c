@@ -66,7 +66,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS wake(channel TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;";
 
 enum {
-	Q_BEGIN, Q_BEGIN_READ, Q_COMMIT, Q_ROLLBACK,
+	Q_BEGIN, Q_BEGIN_READ, Q_COMMIT,
 	Q_SET, Q_SETNX, Q_GET, Q_TTL, Q_LOOKUP, Q_NEWKEY, Q_DEL_STR, Q_DEL_ID, Q_PURGE,
 	Q_DEL_HASH, Q_DEL_ZSET, Q_DEL_SET, Q_DEL_XENTRY, Q_DEL_XGROUP, Q_DEL_XCONSUMER, Q_DEL_XPEL,
 	Q_SCAN, Q_SCAN_ALL,
@@ -84,7 +84,6 @@ static const char *const sql[Q_N] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
-	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_SET] = "INSERT INTO kv(key,kind,val,exp) VALUES(?1,0,?2,?3) ON CONFLICT(key) DO UPDATE"
 	          " SET val=excluded.val, exp=excluded.exp WHERE kind=0",
 	[Q_SETNX] = "INSERT INTO kv(key,kind,val,exp) VALUES(?1,0,?2,?3) ON CONFLICT(key) DO UPDATE"
@@ -118,7 +117,7 @@ static const char *const sql[Q_N] = {
 	[Q_SANY] = "SELECT 1 FROM sset WHERE kid=?1 LIMIT 1",
 	[Q_SMEMBERS] = "SELECT member FROM sset WHERE kid=?1 ORDER BY member",
 	[Q_XINSERT] = "INSERT INTO xentry(kid,ms,seq,body) VALUES(?1,?2,?3,?4)",
-	[Q_XSETLAST] = "UPDATE kv SET ms=?2, seq=?3 WHERE id=?1",
+	[Q_XSETLAST] = "UPDATE kv SET ms=?2, seq=?3, len=len+?4 WHERE id=?1",
 	[Q_XLENADD] = "UPDATE kv SET len=len+?2 WHERE id=?1",
 	[Q_XTRIM] = "DELETE FROM xentry WHERE id IN (SELECT id FROM xentry WHERE kid=?1 ORDER BY ms, seq LIMIT ?2)",
 	[Q_XFWD] = "SELECT ms, seq, body FROM xentry WHERE kid=?1 AND (ms,seq)>=(?2,?3) AND (ms,seq)<=(?4,?5)"
@@ -164,6 +163,7 @@ struct sq {
 	int ifd;         /* inotify descriptor: -2 not made yet, -1 unavailable */
 	unsigned writes; /* counts writes between purges */
 	long long busy_start;
+	int opening;     /* in store_sqlite_open: failures say "cannot open database" */
 };
 
 struct waiter {
@@ -202,7 +202,7 @@ static int dbfail(struct attune_store *st, sqlite3_stmt *q, int rc)
 	if (prc == SQLITE_READONLY || prc == SQLITE_PERM || prc == SQLITE_AUTH ||
 	    (prc == SQLITE_CANTOPEN && perm_errno(sqlite3_system_errno(s->db))))
 		status = 77;
-	store_fail(st, status, "%s: %s", s->path, sqlite3_errmsg(s->db));
+	store_fail(st, status, "%s%s: %s", s->opening ? "cannot open database " : "", s->path, sqlite3_errmsg(s->db));
 	if (q)
 		sqlite3_reset(q);
 	return -1;
@@ -255,12 +255,8 @@ static int rollback(struct attune_store *st)
 {
 	struct sq *s = st->impl;
 
-	if (!sqlite3_get_autocommit(s->db) && s->q[Q_ROLLBACK]) {
-		sqlite3_step(s->q[Q_ROLLBACK]);
-		sqlite3_reset(s->q[Q_ROLLBACK]);
-	} else if (!sqlite3_get_autocommit(s->db)) {
+	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	}
 	return -1;
 }
 
@@ -311,8 +307,8 @@ struct rows {
 	size_t used, size;
 };
 
-/* Copy n bytes plus a NUL into the arena; the offset. */
-static size_t arena_put(struct rows *rs, const void *p, size_t n)
+/* Append n bytes, and a NUL if nul, to the arena; the offset. */
+static size_t arena_add(struct rows *rs, const void *p, size_t n, int nul)
 {
 	size_t off = rs->used;
 
@@ -328,9 +324,11 @@ static size_t arena_put(struct rows *rs, const void *p, size_t n)
 	if (n)
 		memcpy(rs->buf + off, p, n);
 	rs->buf[off + n] = 0;
-	rs->used += n + 1;
+	rs->used += n + (nul != 0);
 	return off;
 }
+
+static size_t arena_put(struct rows *rs, const void *p, size_t n) { return arena_add(rs, p, n, 1); }
 
 static struct row *row_add(struct rows *rs)
 {
@@ -473,19 +471,16 @@ static int body_encode(struct attune_store *st, const struct attune_entry *e, st
 	uint32_t n = (uint32_t)e->nfields, l;
 	size_t start = rs->used;
 
-	arena_put(rs, &n, 4);
-	rs->used--; /* no NUL after the count */
+	arena_add(rs, &n, 4, 0);
 	for (size_t i = 0; i < e->nfields; i++) {
 		size_t fl = strlen(e->fields[i]), vl = e->lens ? e->lens[i] : strlen(e->values[i]);
 		if (fl > UINT32_MAX || vl > UINT32_MAX)
 			return store_fail(st, 65, "stream entry field too large");
 		l = (uint32_t)fl;
-		arena_put(rs, &l, 4);
-		rs->used--;
+		arena_add(rs, &l, 4, 0);
 		arena_put(rs, e->fields[i], fl);
 		l = (uint32_t)vl;
-		arena_put(rs, &l, 4);
-		rs->used--;
+		arena_add(rs, &l, 4, 0);
 		arena_put(rs, e->values[i], vl);
 	}
 	*off = start;
@@ -688,7 +683,7 @@ static int set_one(struct attune_store *st, const char *key, const char *val, si
 	bind_exp(q, 3, ttl_ms);
 	if (run(st, q) < 0)
 		return txn ? -1 : rollback(st);
-	return txn ? 0 : commit(st);
+	return txn || commit(st) == 0 ? 0 : rollback(st);
 }
 
 static int sq_set(struct attune_store *st, const char *key, const char *val, size_t len, long long ttl_ms)
@@ -895,11 +890,11 @@ static int sq_mget(struct attune_store *st, size_t n, const char *const *keys, a
 			struct row *r = row_add(&rs);
 			bind_key(q, 1, keys[i + j]);
 			sqlite3_bind_int64(q, 2, now);
-			rc = sqlite3_step(q);
-			r->nullb = rc != SQLITE_ROW || sqlite3_column_int(q, 0) != K_STRING;
-			if (rc == SQLITE_ROW && !r->nullb)
+			r->nullb = 1;
+			if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int(q, 0) == K_STRING) {
+				r->nullb = 0;
 				col_put(&rs, q, 1, &r->b, &r->blen);
-			if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 				rc = dbfail(st, q, rc);
 				break;
 			}
@@ -1035,20 +1030,21 @@ static int member_add(struct attune_store *st, const char *key, int kind, const 
 {
 	struct keyrow k;
 	sqlite3_stmt *q;
-	int added = 1;
+	int rc, absent = 1;
 
 	if (begin(st) < 0)
 		return -1;
 	if (key_row(st, key, kind, 1, &k) < 0)
 		return rollback(st);
+	/* A score update changes a row too: look first. */
 	if (kind == K_ZSET) {
 		if (!(q = Q(st, Q_ZHAS)))
 			return rollback(st);
 		sqlite3_bind_int64(q, 1, k.id);
 		bind_key(q, 2, member);
-		if ((added = sqlite3_step(q)) != SQLITE_ROW && added != SQLITE_DONE)
-			return dbfail(st, q, added), rollback(st);
-		added = added == SQLITE_DONE;
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW && rc != SQLITE_DONE)
+			return dbfail(st, q, rc), rollback(st);
+		absent = rc == SQLITE_DONE;
 		sqlite3_reset(q);
 	}
 	if (!(q = Q(st, kind == K_ZSET ? Q_ZADD : Q_SADD)))
@@ -1057,10 +1053,10 @@ static int member_add(struct attune_store *st, const char *key, int kind, const 
 	bind_key(q, 2, member);
 	if (kind == K_ZSET)
 		sqlite3_bind_double(q, 3, score);
-	if ((kind == K_ZSET ? run(st, q) : (added = run(st, q))) < 0 || commit(st) < 0)
+	if ((rc = run(st, q)) < 0 || commit(st) < 0)
 		return rollback(st);
 	written(st);
-	return added;
+	return absent && rc > 0;
 }
 
 /* Remove member; an emptied key is removed, as in Redis. 1 removed, 0 was not there. */
@@ -1134,6 +1130,148 @@ static int sq_smembers(struct attune_store *st, const char *key, attune_key_cb c
 	return rc;
 }
 
+/* ---- wake-ups ---- */
+
+static int wake_bump(struct attune_store *st, const char *channel)
+{
+	sqlite3_stmt *q = Q(st, Q_WAKE_BUMP);
+
+	if (!q)
+		return -1;
+	bind_key(q, 1, channel);
+	return run(st, q) < 0 ? -1 : 0;
+}
+
+static int sq_notify(struct attune_store *st, const char *channel)
+{
+	if (wake_bump(st, channel) < 0)
+		return -1;
+	touch(st->impl);
+	return 0;
+}
+
+/* Read the waiter's counters; 1 if one changed since the last read (the snapshot is updated),
+ * 0 if none did, -1. */
+static int counters(struct attune_store *st, struct waiter *w)
+{
+	sqlite3_stmt *q = Q(st, Q_WAKE_GET);
+	int changed = 0, rc;
+
+	if (!q)
+		return -1;
+	for (size_t i = 0; i < w->n; i++) {
+		sqlite3_int64 v = 0;
+		bind_key(q, 1, w->ch[i]);
+		if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			v = sqlite3_column_int64(q, 0);
+		else if (rc != SQLITE_DONE)
+			return dbfail(st, q, rc);
+		sqlite3_reset(q);
+		if (v != w->seen[i])
+			changed = 1, w->seen[i] = v;
+	}
+	return changed;
+}
+
+static void waiter_free(struct attune_store *st, void *vw)
+{
+	struct waiter *w = vw;
+
+	(void)st;
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		free(w->ch[i]);
+	free(w->ch);
+	free(w->seen);
+	free(w);
+}
+
+/* One inotify watch per store handle, on the database's directory (it survives files being
+ * removed and made again); without inotify, waiters fall back to a short poll. */
+static void watch_dir(struct sq *s)
+{
+	if (s->ifd != -2)
+		return;
+	if ((s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0 &&
+	    inotify_add_watch(s->ifd, s->dir, IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(s->ifd);
+		s->ifd = -1;
+	}
+}
+
+static void *waiter_make(struct attune_store *st, size_t n, const char *const *channels)
+{
+	struct waiter *w = calloc(1, sizeof *w);
+
+	if (!w || !(w->ch = calloc(n ? n : 1, sizeof *w->ch)) || !(w->seen = calloc(n ? n : 1, sizeof *w->seen)))
+		abort();
+	watch_dir(st->impl);
+	w->n = n;
+	for (size_t i = 0; i < n; i++)
+		if (!(w->ch[i] = strdup(channels[i])))
+			abort();
+	if (counters(st, w) < 0) {
+		waiter_free(st, w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Read all queued events; 1 if one concerns the database file. */
+static int drain(struct sq *s)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int hit = 0;
+	ssize_t n;
+
+	while ((n = read(s->ifd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len && !strcmp(ev->name, s->base)))
+				hit = 1;
+			p += sizeof *ev + ev->len;
+		}
+	}
+	return hit;
+}
+
+static int waiter_wait(struct attune_store *st, void *vw, long timeout_ms)
+{
+	struct sq *s = st->impl;
+	long long deadline = mono_ms() + timeout_ms;
+	int rc;
+
+	for (;;) {
+		if (attune_interrupted)
+			return -2;
+		if ((rc = counters(st, vw)) != 0)
+			return rc;
+		for (;;) {
+			struct pollfd p = {s->ifd, POLLIN, 0};
+			long long slice = s->ifd < 0 ? 100 : SLICE_MS;
+			if (attune_interrupted)
+				return -2;
+			if (timeout_ms >= 0) {
+				long long left = deadline - mono_ms();
+				if (left <= 0)
+					return 0;
+				if (left < slice)
+					slice = left;
+			}
+			if (s->ifd < 0) {
+				poll(NULL, 0, (int)slice);
+				break;
+			}
+			rc = poll(&p, 1, (int)slice);
+			if (rc < 0 && errno != EINTR)
+				return store_fail(st, 69, "%s: waiting: %s", s->path, strerror(errno));
+			if (rc > 0 && drain(s))
+				break;
+		}
+	}
+}
+
 /* ---- streams ---- */
 
 /* "\001stream:" + key: the wake channel xadd bumps for blocked readers of key. */
@@ -1146,16 +1284,6 @@ static char *stream_channel(const char *key)
 		abort();
 	snprintf(c, n, "%s%s", STREAM_CH, key);
 	return c;
-}
-
-static int wake_bump(struct attune_store *st, const char *channel)
-{
-	sqlite3_stmt *q = Q(st, Q_WAKE_BUMP);
-
-	if (!q)
-		return -1;
-	bind_key(q, 1, channel);
-	return run(st, q) < 0 ? -1 : 0;
 }
 
 /* Inside a write transaction: remove the n oldest entries of the stream. */
@@ -1215,10 +1343,7 @@ static int sq_xadd(struct attune_store *st, const char *key, size_t n, const str
 	sqlite3_bind_int64(q, 1, k.id);
 	sqlite3_bind_int64(q, 2, k.ms);
 	sqlite3_bind_int64(q, 3, k.seq);
-	if (run(st, q) < 0 || !(q = Q(st, Q_XLENADD)))
-		goto fail;
-	sqlite3_bind_int64(q, 1, k.id);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)n);
 	if (run(st, q) < 0)
 		goto fail;
 	k.len += (sqlite3_int64)n;
@@ -1304,10 +1429,10 @@ static int sq_xrange(struct attune_store *st, const char *key, const char *start
 		return badid(st, start);
 	if ((b = id_bound(end, 1, &hi_ms, &hi_seq)) < 0)
 		return badid(st, end);
-	if (a || b || (rc = key_row(st, key, K_STREAM, 0, &k)) == 0)
-		return 0;
-	if (rc < 0)
-		return -1;
+	if (a || b)
+		return 0; /* an empty exclusive range */
+	if ((rc = key_row(st, key, K_STREAM, 0, &k)) <= 0)
+		return rc;
 	return range_emit(st, key, k.id, lo_ms, lo_seq, hi_ms, hi_seq, rev, count, cb, ctx, &n);
 }
 
@@ -1398,8 +1523,10 @@ static int group_row(struct attune_store *st, const char *key, const char *group
 
 	if ((rc = key_row(st, key, K_STREAM, 0, k)) < 0)
 		return -1;
-	if (rc == 0 || !(q = Q(st, Q_GROUP_GET)))
+	if (rc == 0)
 		goto nogroup;
+	if (!(q = Q(st, Q_GROUP_GET)))
+		return -1;
 	sqlite3_bind_int64(q, 1, k->id);
 	bind_key(q, 2, group);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1429,10 +1556,6 @@ static int add_consumer(struct attune_store *st, sqlite3_int64 kid, const char *
 
 /* Blocking reads: once() reads what is there (the number delivered, a callback's non-zero, or
  * -1); block waits for an xadd to one of the keys and tries again until block_ms has passed. */
-static void *waiter_make(struct attune_store *st, size_t n, const char *const *channels);
-static int waiter_wait(struct attune_store *st, void *vw, long timeout_ms);
-static void waiter_free(struct attune_store *st, void *vw);
-
 static int blocking(struct attune_store *st, size_t n, const char *const *keys, long block_ms,
                     int (*once)(struct attune_store *, void *), void *arg)
 {
@@ -1779,10 +1902,12 @@ static int sq_xgroups(struct attune_store *st, const char *key, attune_group_cb 
 		r->seq = sqlite3_column_int64(q, 4);
 		r->n = sqlite3_column_int64(q, 5);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(q);
+		rc = commit(st);
+	} else {
 		rc = dbfail(st, q, rc);
-	else
-		sqlite3_reset(q), rc = commit(st);
+	}
 	if (rc < 0)
 		rollback(st);
 	for (size_t i = 0; i < rs.n && !rc; i++) {
@@ -1791,141 +1916,6 @@ static int sq_xgroups(struct attune_store *st, const char *key, attune_group_cb 
 	}
 	rows_free(&rs);
 	return rc;
-}
-
-/* ---- wake-ups ---- */
-
-static int sq_notify(struct attune_store *st, const char *channel)
-{
-	if (wake_bump(st, channel) < 0)
-		return -1;
-	touch(st->impl);
-	return 0;
-}
-
-/* Read the waiter's counters; 1 if one changed since the last read (the snapshot is updated),
- * 0 if none did, -1. */
-static int counters(struct attune_store *st, struct waiter *w)
-{
-	sqlite3_stmt *q = Q(st, Q_WAKE_GET);
-	int changed = 0, rc;
-
-	if (!q)
-		return -1;
-	for (size_t i = 0; i < w->n; i++) {
-		sqlite3_int64 v = 0;
-		bind_key(q, 1, w->ch[i]);
-		if ((rc = sqlite3_step(q)) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		else if (rc != SQLITE_DONE)
-			return dbfail(st, q, rc);
-		sqlite3_reset(q);
-		if (v != w->seen[i])
-			changed = 1, w->seen[i] = v;
-	}
-	return changed;
-}
-
-static void waiter_free(struct attune_store *st, void *vw)
-{
-	struct waiter *w = vw;
-
-	(void)st;
-	if (!w)
-		return;
-	for (size_t i = 0; i < w->n; i++)
-		free(w->ch[i]);
-	free(w->ch);
-	free(w->seen);
-	free(w);
-}
-
-/* One inotify watch per store handle, on the database's directory (it survives files being
- * removed and made again); without inotify, waiters fall back to a short poll. */
-static void watch_dir(struct sq *s)
-{
-	if (s->ifd != -2)
-		return;
-	s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (s->ifd >= 0 &&
-	    inotify_add_watch(s->ifd, s->dir, IN_ATTRIB | IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO) < 0) {
-		close(s->ifd);
-		s->ifd = -1;
-	}
-	if (s->ifd < 0)
-		s->ifd = -1;
-}
-
-static void *waiter_make(struct attune_store *st, size_t n, const char *const *channels)
-{
-	struct waiter *w = calloc(1, sizeof *w);
-
-	if (!w || !(w->ch = calloc(n ? n : 1, sizeof *w->ch)) || !(w->seen = calloc(n ? n : 1, sizeof *w->seen)))
-		abort();
-	watch_dir(st->impl);
-	w->n = n;
-	for (size_t i = 0; i < n; i++)
-		if (!(w->ch[i] = strdup(channels[i])))
-			abort();
-	if (counters(st, w) < 0) {
-		waiter_free(st, w);
-		return NULL;
-	}
-	return w;
-}
-
-/* Read all queued events; 1 if one concerns the database file. */
-static int drain(struct sq *s)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	int hit = 0;
-	ssize_t n;
-
-	while ((n = read(s->ifd, buf, sizeof buf)) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			struct inotify_event *ev = (struct inotify_event *)p;
-			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len && !strcmp(ev->name, s->base)))
-				hit = 1;
-			p += sizeof *ev + ev->len;
-		}
-	}
-	return hit;
-}
-
-static int waiter_wait(struct attune_store *st, void *vw, long timeout_ms)
-{
-	struct sq *s = st->impl;
-	long long deadline = mono_ms() + timeout_ms;
-	int rc;
-
-	for (;;) {
-		if (attune_interrupted)
-			return -2;
-		if ((rc = counters(st, vw)) != 0)
-			return rc;
-		for (;;) {
-			struct pollfd p = {s->ifd, POLLIN, 0};
-			long long slice = s->ifd < 0 ? 100 : SLICE_MS;
-			if (attune_interrupted)
-				return -2;
-			if (timeout_ms >= 0) {
-				long long left = deadline - mono_ms();
-				if (left <= 0)
-					return 0;
-				if (left < slice)
-					slice = left;
-			}
-			if (s->ifd < 0) {
-				poll(NULL, 0, (int)slice);
-				break;
-			}
-			rc = poll(&p, 1, (int)slice);
-			if (rc < 0 && errno != EINTR)
-				return store_fail(st, 69, "%s: waiting: %s", s->path, strerror(errno));
-			if (rc > 0 && drain(s))
-				break;
-		}
-	}
 }
 
 /* ---- open and close ---- */
@@ -2146,7 +2136,9 @@ int store_sqlite_open(struct attune_store *st, const struct store_url *u)
 	}
 	/* SQLite gives -wal and -shm the database's mode; the umask covers what it creates first. */
 	mask = umask(077);
+	s->opening = 1;
 	rc = init_db(st);
+	s->opening = 0;
 	umask(mask);
 	if (rc < 0) {
 		sq_close(st);

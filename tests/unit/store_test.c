@@ -138,6 +138,26 @@ static int entry_cb(void *ctx, const char *key, const struct attune_entry *e)
 	return add(l, e->id, v, len);
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sort the names and drop repeats (a Redis SCAN may return a key twice); the count left. */
+static size_t distinct(struct list *l)
+{
+	size_t n = 0;
+
+	qsort(l->s, l->n, sizeof *l->s, cmp_str);
+	for (size_t i = 0; i < l->n; i++) {
+		if (n && !strcmp(l->s[n - 1], l->s[i])) {
+			free(l->s[i]);
+			free(l->v[i]);
+			continue;
+		}
+		l->s[n] = l->s[i];
+		l->v[n++] = l->v[i];
+	}
+	return l->n = n;
+}
+
 static int has(const struct list *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -255,7 +275,7 @@ TEST(ttl_expiry)
 	CHECK(attune_store_get(st, "exp:a", &v, &n) == 0);
 	CHECK(attune_store_ttl(st, "exp:b", &ms) == 0);
 	CHECK(attune_store_scan(st, "exp:", key_cb, &l) == 0);
-	CHECK(l.n == 1 && has(&l, "exp:live"));
+	CHECK(distinct(&l) == 1 && has(&l, "exp:live"));
 	list_free(&l);
 	CHECK(attune_store_mget(st, 3, keys, kv_cb, &l) == 0);
 	CHECK(l.n == 3 && !l.v[0] && !l.v[1] && l.v[2]);
@@ -273,27 +293,27 @@ TEST(scan_literal_prefix)
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		CHECK(attune_store_set(st, keys[i], "v", 1, 60000) == 0);
 	CHECK(attune_store_scan(st, "sc:a*b:", key_cb, &l) == 0);
-	CHECK(l.n == 2 && has(&l, "sc:a*b:1") && has(&l, "sc:a*b:2"));
+	CHECK(distinct(&l) == 2 && has(&l, "sc:a*b:1") && has(&l, "sc:a*b:2"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:a*b", key_cb, &l) == 0);
-	CHECK(l.n == 3 && has(&l, "sc:a*b"));
+	CHECK(distinct(&l) == 3 && has(&l, "sc:a*b"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:a?", key_cb, &l) == 0);
-	CHECK(l.n == 1 && has(&l, "sc:a?c:1"));
+	CHECK(distinct(&l) == 1 && has(&l, "sc:a?c:1"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:a[b]", key_cb, &l) == 0);
-	CHECK(l.n == 1 && has(&l, "sc:a[b]:1"));
+	CHECK(distinct(&l) == 1 && has(&l, "sc:a[b]:1"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:a\\", key_cb, &l) == 0);
-	CHECK(l.n == 1 && has(&l, "sc:a\\*b:1"));
+	CHECK(distinct(&l) == 1 && has(&l, "sc:a\\*b:1"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:a%", key_cb, &l) == 0);
-	CHECK(l.n == 1 && has(&l, "sc:a%b_:1"));
+	CHECK(distinct(&l) == 1 && has(&l, "sc:a%b_:1"));
 	list_free(&l);
 	CHECK(attune_store_scan(st, "sc:nothing", key_cb, &l) == 0);
 	CHECK(l.n == 0);
 	CHECK(attune_store_scan(st, "sc:", key_cb, &l) == 0);
-	CHECK(l.n == sizeof keys / sizeof *keys);
+	CHECK(distinct(&l) == sizeof keys / sizeof *keys);
 	list_free(&l);
 	/* Keys of every kind are scanned. */
 	CHECK(attune_store_hincr(st, "sk:h", "f", 1, NULL) == 0);
@@ -301,7 +321,7 @@ TEST(scan_literal_prefix)
 	CHECK(attune_store_zadd(st, "sk:z", "m", 1) >= 0);
 	CHECK(xadd1(st, "sk:x", "d", NULL) >= 0);
 	CHECK(attune_store_scan(st, "sk:", key_cb, &l) == 0);
-	CHECK(l.n == 4 && has(&l, "sk:h") && has(&l, "sk:s") && has(&l, "sk:z") && has(&l, "sk:x"));
+	CHECK(distinct(&l) == 4 && has(&l, "sk:h") && has(&l, "sk:s") && has(&l, "sk:z") && has(&l, "sk:x"));
 	list_free(&l);
 }
 
@@ -337,7 +357,7 @@ TEST(scan_callbacks)
 
 TEST(mget_many)
 {
-	enum { N = 1200 };
+	enum { N = 1500 };
 	static char kb[N][32], vb[N][32];
 	const char *keys[N], *set_keys[N], *set_vals[N];
 	size_t lens[N], m = 0;
@@ -366,11 +386,7 @@ TEST(mget_many)
 	CHECK(ok);
 	list_free(&l);
 	CHECK(attune_store_scan(st, "mg:", key_cb, &l) == 0);
-	CHECK(l.n == m);
-	for (size_t i = 1; i < l.n; i++)
-		if (!strcmp(l.s[i - 1], l.s[i]))
-			ok = 0;
-	CHECK(ok);
+	CHECK(distinct(&l) == m);
 	list_free(&l);
 }
 
@@ -510,6 +526,45 @@ TEST(xadd_xrange)
 	CHECK(attune_store_xrange(st, "x:none", "-", "+", 0, 0, entry_cb, &l) >= 0 && l.n == 0);
 	CHECK(attune_store_xlast(st, "x:1", last) == 1 && !strcmp(last, id4));
 	CHECK(attune_store_xlast(st, "x:none", last) == 0 && !strcmp(last, "0-0"));
+}
+
+/* More entries than one page of any backend's internal batching. */
+static int increasing(const struct list *l, int rev)
+{
+	for (size_t i = 1; i < l->n; i++)
+		if (id_cmp(l->s[i - 1], l->s[i]) != (rev ? 1 : -1))
+			return 0;
+	return 1;
+}
+
+TEST(big_stream)
+{
+	enum { N = 2100 };
+	static struct attune_entry e[N];
+	static char ids[N][ATTUNE_ID_MAX];
+	const char *f[] = {"data"}, *v[] = {"d"}, *keys[] = {"xbig:1"}, *from[] = {"0"};
+	size_t len[] = {1};
+	struct list l = {0};
+
+	for (int i = 0; i < N; i++)
+		e[i] = (struct attune_entry){"", 1, f, v, len};
+	CHECK(attune_store_xadd(st, "xbig:1", N, e, 0, ids) >= 0);
+	CHECK(attune_store_xlen(st, "xbig:1") == N);
+	CHECK(attune_store_xrange(st, "xbig:1", "-", "+", 0, 0, entry_cb, &l) >= 0);
+	CHECK(l.n == N && increasing(&l, 0) && !strcmp(l.s[0], ids[0]) && !strcmp(l.s[N - 1], ids[N - 1]));
+	list_free(&l);
+	CHECK(attune_store_xrange(st, "xbig:1", "-", "+", 0, 1, entry_cb, &l) >= 0);
+	CHECK(l.n == N && increasing(&l, 1) && !strcmp(l.s[0], ids[N - 1]));
+	list_free(&l);
+	CHECK(attune_store_xrange(st, "xbig:1", "-", "+", 1500, 0, entry_cb, &l) >= 0 && l.n == 1500);
+	list_free(&l);
+	CHECK(attune_store_xread(st, 1, keys, from, 0, 0, entry_cb, &l) == N && increasing(&l, 0));
+	list_free(&l);
+	CHECK(attune_store_xgroup_create(st, "xbig:1", "g", "0") == 1);
+	CHECK(attune_store_xreadgroup(st, "g", "c", 1, keys, 0, 0, entry_cb, &l) == N && increasing(&l, 0));
+	list_free(&l);
+	CHECK(attune_store_xpending_own(st, "xbig:1", "g", "c", 0, entry_cb, &l) >= 0 && l.n == N && increasing(&l, 0));
+	list_free(&l);
 }
 
 TEST(xread)
@@ -718,18 +773,18 @@ TEST(del_every_kind)
 	CHECK(attune_store_xgroup_create(st, "dk:stream", "g", "0") == 1);
 	/* Deleted hash counters start again at zero. */
 	CHECK(attune_store_hincr(st, "dk:hash", "f", 1, &ms) == 0 && ms == 1);
-	CHECK(attune_store_scan(st, "dk:", key_cb, &l) == 0 && l.n == 2);
+	CHECK(attune_store_scan(st, "dk:", key_cb, &l) == 0 && distinct(&l) == 2);
 	list_free(&l);
 }
 
 /* ---- wake-ups ---- */
 
+/* The time just before the notify, in microseconds. */
 static long child_notify(struct attune_store *s, void *target)
 {
 	struct timespec t;
-	int rc = attune_store_notify(s, target);
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return rc < 0 ? -1 : t.tv_sec * 1000000L + t.tv_nsec / 1000;
+	return attune_store_notify(s, target) < 0 ? -1 : t.tv_sec * 1000000L + t.tv_nsec / 1000;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -821,9 +876,10 @@ TEST(interrupted)
 	CHECK(attune_waiter_wait(w, -1) == -2);
 	CHECK(now() - t0 < 0.6);
 	reap(pid, fd);
+	/* store.h bounds a blocking read by block_ms; the embedded store also looks at the flag. */
 	t0 = now();
 	CHECK(attune_store_xread(st, 1, keys, ids, 0, 1000, entry_cb, &l) == 0);
-	CHECK(now() - t0 < 0.3);
+	CHECK(now() - t0 < (attune_store_is_redis(st) ? 1.3 : 0.3));
 	attune_interrupted = 0;
 	sigaction(SIGUSR1, &old, NULL);
 	attune_waiter_free(w);
@@ -904,6 +960,7 @@ int main(void)
 	RUN(sorted_set);
 	RUN(set);
 	RUN(xadd_xrange);
+	RUN(big_stream);
 	RUN(xread);
 	RUN(xread_blocking);
 	RUN(xtrim_maxlen);
