@@ -59,6 +59,13 @@ check-asan: deps
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
 	@BUILD=build/asan ASAN=1 sh tests/run.sh $(TESTS)
 
+# A representative subset of the suite with every tool under valgrind (tests/valgrind.supp):
+# any memory error or definite/indirect leak fails the test (exit 99).
+VALGRIND_TESTS ?= tests/feedback.bats
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) VALGRIND=1 sh tests/run.sh $(or $(TESTS),$(VALGRIND_TESTS))
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tools/demo.sh
@@ -89,7 +96,7 @@ uninstall:
 clean:
 	rm -rf build
 
-.PHONY: all deps check check-asan demo bench install uninstall clean
+.PHONY: all deps check check-asan check-valgrind demo bench install uninstall clean
 .SECONDARY:
 
 # libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_TIME seconds on its seed corpus.

@@ -21,6 +21,18 @@ if [ -n "$ASAN" ]; then
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
 fi
 
+# VALGRIND=1: each tool runs under valgrind, through a wrapper put first on PATH; an error or a
+# definite/indirect leak makes it exit 99 and print the report on stderr.
+if [ -n "$VALGRIND" ]; then
+	mkdir -p "$work/valgrind"
+	for t in "$ATTUNE_BIN"/attune-*; do
+		printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --suppressions=%s %s "$@"\n' \
+			"$top/tests/valgrind.supp" "$t" >"$work/valgrind/${t##*/}"
+		chmod +x "$work/valgrind/${t##*/}"
+	done
+	export ATTUNE_BIN="$work/valgrind"
+fi
+
 # A free port: bind-test candidates, start the server, confirm it answers (bounded tries).
 i=0
 while [ $i -lt 20 ] && [ -z "$redis_pid" ]; do
