@@ -9,7 +9,7 @@
 #include "store.h"
 
 static const char help[] =
-	"Usage: attune-signal [-s URL] [-a FROM] [-T TTL] [-q] (--to AGENT | --all) TYPE [PAYLOAD | -]\n"
+	"usage: attune-signal [-s URL] [-a FROM] [-T TTL] [-q] (--to AGENT | --all) TYPE [PAYLOAD | -]\n"
 	"       attune-signal [options] (--to AGENT | --all) --each TYPE < PAYLOADS\n"
 	"Send a signal that lives TTL, and print it as JSON.\n\n"
 	"      --to AGENT     send to one agent\n"

@@ -8,7 +8,7 @@
 #include "store.h"
 
 static const char help[] =
-	"Usage: attune-wait [-s URL] -a AGENT [--type TYPE]... [--from SOURCE] [-f JQ] [-t TIMEOUT]\n"
+	"usage: attune-wait [-s URL] -a AGENT [--type TYPE]... [--from SOURCE] [-f JQ] [-t TIMEOUT]\n"
 	"                   [-c N | --follow | --drain] [--peek] [--poll DURATION]\n"
 	"Wait for the next signal for AGENT (to it, or broadcast) that matches, take it, print it.\n\n"
 	"  -a, --agent AGENT     who receives (default $ATTUNE_AGENT)\n"
