@@ -116,8 +116,8 @@ pending() {
 	run --separate-stderr timeout 5 attune-signal --to bob ready '[1, 2]'
 	assert_failure 65
 	[[ $stderr == *"not a JSON object"* ]]
-	big=$(head -c 1100000 /dev/zero | tr '\0' a)
-	run --separate-stderr sh -c "printf '{\"x\": \"%s\"}' $big | timeout 5 attune-signal --to bob ready -"
+	{ printf '{"x": "'; head -c 1100000 /dev/zero | tr '\0' a; printf '"}'; } >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr timeout 5 attune-signal --to bob ready - <"$BATS_TEST_TMPDIR/big"
 	assert_failure 65
 	[[ $stderr == *"1 MiB"* ]]
 	run timeout 5 attune-wait -a bob -t 0

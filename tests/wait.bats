@@ -245,7 +245,7 @@ gone_reader() {
 	local d=$BATS_TEST_TMPDIR
 	bash -c 'set -o pipefail; timeout 10 attune-wait -a bob -t 5 | true; echo $? >"$1"' _ "$d/status" &
 	sleep 0.5
-	id=$(send -T 30 "$@" '{"n": 1}' | jq -r .signal_id)
+	id=$(send -T 30 "$@" s '{"n": 1}' | jq -r .signal_id)
 	wait
 	assert_equal "$(cat "$d/status")" 1
 	run timeout 5 attune-wait -a bob -t 0
@@ -314,30 +314,41 @@ $t pyagent"
 	assert_output 1
 }
 
+# blocked_waiter ARGS… — start attune-wait -a bob -c 2 ARGS… in the background and return once it has
+# taken a first signal, so it is surely past its first check and blocked.
+blocked_waiter() {
+	out=$BATS_TEST_TMPDIR/out
+	timeout 10 attune-wait -a bob -c 2 "$@" >"$out" &
+	pid=$!
+	send --to bob first >/dev/null
+	one_line() { [ "$(wc -l <"$out")" -ge 1 ]; }
+	wait_until 5 one_line
+}
+
 @test "redis: a Python signal (no wake-up) reaches a blocked wait within about the poll interval" {
 	python_only
-	timeout 10 attune-wait -a bob -t 5 --poll 0.2 >"$BATS_TEST_TMPDIR/out" &
-	pid=$!
-	sleep 0.5
+	blocked_waiter -t 5 --poll 0.2
 	start=$(date +%s%N)
 	py 'sig("ready", "bob")'
 	st=0
 	wait $pid || st=$?
 	end=$(date +%s%N)
 	assert_equal "$st" 0
+	assert_equal "$(wc -l <"$out")" 2
 	ms=$(( (end - start) / 1000000 ))
 	[ "$ms" -lt 1500 ] || fail "took $ms ms"
 }
 
 @test "redis: --poll 0 re-checks only on wake-ups" {
 	python_only
-	timeout 10 attune-wait -a bob -t 1.5 --poll 0 >"$BATS_TEST_TMPDIR/out" &
-	pid=$!
-	sleep 0.5
+	blocked_waiter -t 5 --poll 0
 	py 'sig("ready", "bob")'
+	sleep 1
+	assert_equal "$(wc -l <"$out")" 1
+	kill -TERM $pid
 	st=0
 	wait $pid || st=$?
-	assert_equal "$st" 124
+	assert_equal "$st" 143
 	run timeout 5 attune-wait -a bob -t 0 --poll 0
 	assert_success
 }
