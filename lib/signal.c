@@ -217,7 +217,8 @@ static int list_pending(struct attune_store *st, const char *agent, struct listi
 	free(rk);
 	if (rc != 0)
 		return -1;
-	qsort(l->p, l->n, sizeof *l->p, by_time);
+	if (l->n)
+		qsort(l->p, l->n, sizeof *l->p, by_time);
 	return 0;
 }
 

@@ -192,3 +192,20 @@ EOF
 	assert_success
 	assert_output ok
 }
+
+@test "SIGTERM while --each waits for input: what was read is sent, then 143 within a second" {
+	d=$BATS_TEST_TMPDIR
+	{ echo '{"i": 1}'; sleep 5; } | attune-signal --to bob --each s >"$d/out" &
+	pid=$!
+	one_line() { [ "$(wc -l <"$d/out")" -ge 1 ]; }
+	wait_until 5 one_line
+	start=$(date +%s%N)
+	kill -TERM $pid
+	st=0
+	wait $pid || st=$?
+	end=$(date +%s%N)
+	assert_equal "$st" 143
+	[ $(( (end - start) / 1000000 )) -lt 1000 ]
+	run timeout 5 attune-wait -a bob --drain
+	assert_equal "${#lines[@]}" 1
+}
