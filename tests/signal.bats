@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # attune-signal: what it writes and prints, bad input, the attune-ai key layout.
 load helper
+bats_require_minimum_version 1.5.0
 
 # pending AGENT — the signals pending for AGENT, without taking them.
 pending() {
@@ -195,7 +196,7 @@ EOF
 
 @test "SIGTERM while --each waits for input: what was read is sent, then 143 within a second" {
 	d=$BATS_TEST_TMPDIR
-	{ echo '{"i": 1}'; sleep 5; } | attune-signal --to bob --each s >"$d/out" &
+	attune-signal --to bob --each s >"$d/out" < <(exec 3>&-; echo '{"i": 1}'; exec sleep 3) &
 	pid=$!
 	one_line() { [ "$(wc -l <"$d/out")" -ge 1 ]; }
 	wait_until 5 one_line

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # attune-wait: receiving, exactly-once, broadcasts, filters, modes, give-back, exit codes.
 load helper
+bats_require_minimum_version 1.5.0
 
 send() {
 	timeout 5 attune-signal "$@"
