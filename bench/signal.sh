@@ -17,5 +17,5 @@ if /usr/bin/python3 -c 'import redis' 2>/dev/null; then
 	py=$("$BENCH_BIN/timeit" 20 /usr/bin/python3 -c "import json, sys, redis
 redis.Redis(port=$REDIS_PORT).setex('empathy:signal:bob:ready:$id', 60, json.dumps(json.loads(sys.argv[1])))" "$sig")
 	echo "python3 + redis-py SETEX $py us (median of 20; a lower bound for attune-ai's signal())"
-	echo "BENCH|attune-signal, one invocation (redis)|$1|python3 redis-py SETEX (attune-ai lower bound)|$py|us"
+	echo "BENCH|attune-signal, one invocation, vs Python (redis)|$1|python3 redis-py SETEX (attune-ai lower bound)|$py|us"
 fi
