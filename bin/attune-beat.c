@@ -7,7 +7,7 @@
 #include "json.h"
 
 static const char help[] =
-	"Usage: attune-beat [-s URL] [-a AGENT] [--status S] [--progress P] [--task TEXT]\n"
+	"usage: attune-beat [-s URL] [-a AGENT] [--status S] [--progress P] [--task TEXT]\n"
 	"                   [--meta JSON] [--name DISPLAY] [-T TTL] [-p] [-q]\n"
 	"       attune-beat [-a AGENT] --start [--meta JSON] [--name DISPLAY]\n"
 	"       attune-beat [-a AGENT] --stop [--status completed|failed|cancelled]\n"

@@ -8,7 +8,7 @@
 #include "json.h"
 
 static const char help[] =
-	"Usage: attune-stale [-s URL] [-t THRESHOLD] [--active | --lost] [-e] [-o json|text|prometheus]\n"
+	"usage: attune-stale [-s URL] [-t THRESHOLD] [--active | --lost] [-e] [-o json|text|prometheus]\n"
 	"       attune-stale [-t THRESHOLD] --alive AGENT\n"
 	"       attune-stale --forget AGENT\n"
 	"       attune-stale [-t THRESHOLD] --watch [--interval DURATION] [-o json|text]\n"

@@ -678,7 +678,7 @@ int attune_heartbeat_text(FILE *f, jv list)
 		events |= attune_json_str(rec, "event") != NULL;
 		jv_free(rec);
 	}
-	if (!events)
+	if (!events && jv_array_length(jv_copy(list)) > 0)
 		fprintf(f, "%-*s  %-5s  %7s  %-*s  %8s  %s\n", wa, "AGENT", "STATE", "AGE", ws, "STATUS", "PROGRESS", "TASK");
 	jv_array_foreach(list, i, rec) {
 		char age[32];
@@ -739,7 +739,7 @@ int attune_heartbeat_prometheus(FILE *f, jv list)
 			if (known) {
 				fprintf(f, "%s{agent=\"", names[m]);
 				label(f, str_or(rec, "agent_id", ""));
-				fprintf(f, m == 1 ? "\"} %.6f\n" : "\"} %.17g\n", v);
+				fprintf(f, m == 1 ? "\"} %.6f\n" : "\"} %.15g\n", v);
 			}
 			jv_free(rec);
 		}

@@ -93,7 +93,8 @@ int attune_heartbeat_forget(struct attune_store *st, const char *agent, char *er
  * silently. The first call reports only the agents already stale or lost. */
 jv attune_heartbeat_diff(jv *known, jv list, double now);
 
-/* Output: a table (AGENT STATE AGE STATUS PROGRESS TASK), and a node_exporter textfile
+/* Output: a table (AGENT STATE AGE STATUS PROGRESS TASK; nothing for an empty list; with
+ * TIME and EVENT columns and no header for watch events), and a node_exporter textfile
  * (attune_agent_up, attune_agent_last_beat_seconds, attune_agent_progress, attune_agents).
  * list is not consumed. -1 on a write error. */
 int attune_heartbeat_text(FILE *f, jv list);
