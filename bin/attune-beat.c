@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 
 	if (!(st = attune_store_open(cli.store, cli.ns, &code, err, sizeof err)))
 		attune_die(code, "%s", err);
+	code = 0;
 	if (cli.nargs) {
 		attune_signals_install();
 		if (attune_heartbeat_supervise(st, cli.agent, &b, every > 0 ? every : 10, cli.args, cli.store, cli.ns,

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 	threshold = cli.timeout >= 0 ? cli.timeout : ATTUNE_STALE_THRESHOLD;
 	if (!(st = attune_store_open(cli.store, cli.ns, &code, err, sizeof err)))
 		attune_die(code, "%s", err);
+	code = 0;
 
 	if (mode == O_FORGET) {
 		rc = attune_heartbeat_forget(st, agent, err, sizeof err);

@@ -685,9 +685,9 @@ int attune_heartbeat_text(FILE *f, jv list)
 		fmt_age(attune_json_num(rec, "age_seconds", 0), age, sizeof age);
 		if (events)
 			fprintf(f, "%s  %-9s  ", str_or(rec, "timestamp", ""), str_or(rec, "event", ""));
-		fprintf(f, "%-*s  %-5s  %7s  %-*s  %7.0f%%  %s\n", wa, str_or(rec, "agent_id", ""),
-		        str_or(rec, "state", ""), age, ws, str_or(rec, "status", ""),
-		        attune_json_num(rec, "progress", 0) * 100, str_or(rec, "current_task", ""));
+		fprintf(f, "%-*s  %-5s  %7s  %-*s  %7.0f%%", wa, str_or(rec, "agent_id", ""), str_or(rec, "state", ""),
+		        age, ws, str_or(rec, "status", ""), attune_json_num(rec, "progress", 0) * 100);
+		fprintf(f, *str_or(rec, "current_task", "") ? "  %s\n" : "%s\n", str_or(rec, "current_task", ""));
 		jv_free(rec);
 	}
 	return ferror(f) ? -1 : 0;

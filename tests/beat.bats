@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # attune-beat: one beat, --start/--stop, supervising a command; bad input; the attune-ai key.
 load helper
+bats_require_minimum_version 1.5.0
 
 # hb AGENT — the agent's live heartbeat as attune-stale reads it (state and age included).
 hb() {
@@ -149,7 +150,7 @@ hb() {
 }
 
 @test "supervise: a command that cannot be found exits 127, ends failed" {
-	run --separate-stderr timeout 20 attune-beat -a job1 -- no-such-command-x
+	run -127 --separate-stderr timeout 20 attune-beat -a job1 -- no-such-command-x
 	assert_failure 127
 	[[ $stderr == *"attune-beat: cannot run 'no-such-command-x'"* ]]
 	run hb job1
