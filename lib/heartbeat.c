@@ -358,6 +358,7 @@ struct candidate { /* an indexed agent not found by the scan */
 
 struct listing {
 	double now, threshold;
+	int mask; /* states kept */
 	char **keys; /* scanned heartbeat keys, sorted before lookups */
 	size_t nkeys, capkeys;
 	struct agent *a;
@@ -377,11 +378,15 @@ static void grow(void **p, size_t *cap, size_t n, size_t size)
 
 static void add_agent(struct listing *l, const char *id, jv rec, double beat, int state)
 {
-	grow((void **)&l->a, &l->cap, l->n, sizeof *l->a);
 	if (!state)
 		state = attune_heartbeat_final(attune_json_str(rec, "status")) ? ATTUNE_AGENT_FINAL
 		        : l->now - beat > l->threshold                        ? ATTUNE_AGENT_STALE
 		                                                              : ATTUNE_AGENT_OK;
+	if (!(state & l->mask)) {
+		jv_free(rec);
+		return;
+	}
+	grow((void **)&l->a, &l->cap, l->n, sizeof *l->a);
 	l->a[l->n++] = (struct agent){strdup(id), rec, beat, state};
 }
 
@@ -495,17 +500,14 @@ static int cmp_agent(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static jv listing_done(struct listing *l, int mask)
+static jv listing_done(struct listing *l)
 {
 	jv out = jv_array();
 
 	if (l->n)
 		qsort(l->a, l->n, sizeof *l->a, cmp_agent);
 	for (size_t i = 0; i < l->n; i++) {
-		if (l->a[i].state & mask)
-			out = jv_array_append(out, with_state(l->a[i].rec, l->a[i].state, l->now - l->a[i].beat));
-		else
-			jv_free(l->a[i].rec);
+		out = jv_array_append(out, with_state(l->a[i].rec, l->a[i].state, l->now - l->a[i].beat));
 		free(l->a[i].id);
 	}
 	for (size_t i = 0; i < l->nkeys; i++)
@@ -523,7 +525,7 @@ static jv listing_done(struct listing *l, int mask)
 int attune_heartbeat_list(struct attune_store *st, double threshold, double now, int mask, jv *out, char *err,
                           size_t errlen)
 {
-	struct listing l = {.now = now, .threshold = threshold};
+	struct listing l = {.now = now, .threshold = threshold, .mask = mask};
 	int rc = attune_store_scan(st, HB, on_key, &l);
 
 	if (rc >= 0)
@@ -535,7 +537,7 @@ int attune_heartbeat_list(struct attune_store *st, double threshold, double now,
 	}
 	if (rc >= 0)
 		rc = resolve_candidates(st, &l);
-	*out = listing_done(&l, mask);
+	*out = listing_done(&l);
 	if (rc < 0) {
 		jv_free(*out);
 		*out = jv_invalid();
@@ -547,12 +549,12 @@ int attune_heartbeat_list(struct attune_store *st, double threshold, double now,
 int attune_heartbeat_get(struct attune_store *st, const char *agent, double threshold, double now, jv *rec,
                          char *err, size_t errlen)
 {
-	struct listing l = {.now = now, .threshold = threshold};
+	struct listing l = {.now = now, .threshold = threshold, .mask = ATTUNE_AGENT_ALL};
 	int rc;
 
 	on_index(&l, agent, -1);
 	rc = resolve_candidates(st, &l);
-	*rec = listing_done(&l, ATTUNE_AGENT_ALL);
+	*rec = listing_done(&l);
 	if (rc < 0) {
 		jv_free(*rec);
 		*rec = jv_invalid();
