@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
 # attune-beat: one beat, --start/--stop, supervising a command; bad input; the attune-ai key.
 load helper
-bats_require_minimum_version 1.5.0
 
 # hb AGENT — the agent's live heartbeat as attune-stale reads it (state and age included).
 hb() {

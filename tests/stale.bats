@@ -2,7 +2,6 @@
 # attune-stale: stale and lost listings, --active, --lost, --alive, --forget, -e, --watch,
 # text and Prometheus output; attune-ai's heartbeats found by scanning.
 load helper
-bats_require_minimum_version 1.5.0
 
 # agents [ARGS…] — the agent ids attune-stale lists, in order, on one line.
 agents() {
