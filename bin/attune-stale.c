@@ -1,8 +1,8 @@
 /* attune-stale — stale and lost agents: list, check one, watch, export (SPEC 5.4). */
+#include <poll.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "heartbeat.h"
@@ -89,15 +89,18 @@ static int print(const struct attune_cli *cli, jv list)
 	return rc < 0 || fflush(stdout) ? -1 : bad;
 }
 
-/* Sleep up to s seconds in short slices, so SIGINT/SIGTERM end it within 250 ms. */
-static void nap(double s)
+/* Wait up to s seconds, in slices so that SIGINT/SIGTERM end it within 250 ms:
+ * 0 when the time is up, -1 when interrupted or when the reader of stdout went away. */
+static int nap(double s)
 {
 	double end = attune_monotonic() + s, left;
+	struct pollfd out = {1, 0, 0};
 
-	while (!attune_interrupted && (left = end - attune_monotonic()) > 0) {
-		struct timespec ts = {0, (long)((left < 0.25 ? left : 0.25) * 1e9)};
-		nanosleep(&ts, NULL);
-	}
+	while (!attune_interrupted && (left = end - attune_monotonic()) > 0)
+		if (poll(&out, 1, (int)((left < 0.25 ? left : 0.25) * 1000) + 1) > 0 &&
+		    (out.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return -1;
+	return attune_interrupted ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -139,15 +142,11 @@ int main(int argc, char **argv)
 		}
 	} else if (mode == O_WATCH) {
 		attune_signals_install();
-		while ((rc = attune_heartbeat_list(st, threshold, attune_now(), ATTUNE_AGENT_ALL, &list, err, sizeof err)) == 0) {
-			if (print(&cli, attune_heartbeat_diff(&known, list, attune_now())) < 0)
+		while ((rc = attune_heartbeat_list(st, threshold, attune_now(), ATTUNE_AGENT_ALL, &list, err, sizeof err)) == 0)
+			if (print(&cli, attune_heartbeat_diff(&known, list, attune_now())) < 0 || nap(interval > 0 ? interval : 5) < 0)
 				break;
-			nap(interval > 0 ? interval : 5);
-			if (attune_interrupted) {
-				code = attune_interrupt_status();
-				break;
-			}
-		}
+		if (attune_interrupted)
+			code = attune_interrupt_status();
 	} else {
 		int mask = mode == O_ACTIVE ? ATTUNE_AGENT_OK | ATTUNE_AGENT_STALE | ATTUNE_AGENT_FINAL
 		           : mode == O_LOST ? ATTUNE_AGENT_LOST

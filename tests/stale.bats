@@ -310,3 +310,10 @@ py_beat() {
 	run jq -sc '[.[] | [.agent_id, .event]]' "$ev"
 	assert_output '[["py1","started"],["py1","lost"]]'
 }
+
+@test "--watch ends quietly when the reader of its output goes away" {
+	lost_soon l1
+	run timeout 10 sh -c 'attune-stale --watch --interval 0.1 | head -1'
+	assert_success
+	echo "$output" | jq -e '.agent_id == "l1" and .event == "lost"'
+}
