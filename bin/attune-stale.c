@@ -154,12 +154,12 @@ int main(int argc, char **argv)
 		if (!strcmp(cli.format, "prometheus"))
 			mask = ATTUNE_AGENT_ALL;
 		rc = attune_heartbeat_list(st, threshold, attune_now(), mask, &list, err, sizeof err);
-		if (rc == 0 && (rc = print(&cli, list)) >= 0)
-			code = exit_status && rc ? EXIT_NO : 0;
-		else if (rc == -1 && !*err)
-			code = 1;
+		if (rc == 0) {
+			int bad = print(&cli, list);
+			code = bad < 0 ? 1 : exit_status && bad ? EXIT_NO : 0;
+		}
 	}
-	if (rc < 0 && *err) {
+	if (rc < 0) {
 		attune_warn("%s", err);
 		code = attune_store_status(st);
 	}
