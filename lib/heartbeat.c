@@ -195,8 +195,8 @@ int attune_heartbeat_beat(struct attune_store *st, const char *agent, const stru
 		attune_iso_time(now, ts, sizeof ts);
 		rec = jv_object_set(jv_copy(cur), jv_string("last_beat"), jv_string(ts));
 	} else if (b->kind == ATTUNE_BEAT_START) {
-		rec = record(agent, "starting", 0.0, "initializing", given_meta(b), b->name ? jv_string(b->name) : jv_null(),
-		             now);
+		rec = record(agent, b->status ? b->status : "starting", b->progress >= 0 ? b->progress : 0.0,
+		             b->task ? b->task : "initializing", given_meta(b), b->name ? jv_string(b->name) : jv_null(), now);
 	} else if (b->kind == ATTUNE_BEAT_STOP) {
 		jv meta = jv_object_merge(given_meta(b), JV_OBJECT(jv_string("final"), jv_true()));
 		rec = record(agent, b->status ? b->status : "completed", 1.0, "finished", meta,
@@ -274,6 +274,10 @@ int attune_heartbeat_supervise(struct attune_store *st, const char *agent, const
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* A fresh record: nothing is inherited from an earlier run that died. */
+	first.kind = ATTUNE_BEAT_START;
+	first.status = b->status ? b->status : "running";
+	first.task = b->task ? b->task : argv[0];
 	if (first.ttl < 0)
 		first.ttl = refresh.ttl = fmax(ATTUNE_HEARTBEAT_TTL, 3 * every);
 	if (attune_heartbeat_beat(st, agent, &first, NULL, err, errlen) < 0) {

@@ -25,7 +25,7 @@ int attune_heartbeat_final(const char *status);
 
 enum attune_beat_kind {
 	ATTUNE_BEAT,         /* status (default running); unset fields kept from a live non-final record */
-	ATTUNE_BEAT_START,   /* starting / 0.0 / initializing */
+	ATTUNE_BEAT_START,   /* a fresh record: status, progress, task given or starting / 0.0 / initializing */
 	ATTUNE_BEAT_STOP,    /* final status (default completed) / 1.0 / finished / {"final": true} + meta */
 	ATTUNE_BEAT_REFRESH, /* the live record as it is (any writer), only last_beat renewed */
 };
@@ -48,8 +48,8 @@ struct attune_beat {
 int attune_heartbeat_beat(struct attune_store *st, const char *agent, const struct attune_beat *b, jv *rec,
                           char *err, size_t errlen);
 
-/* Supervise (SPEC 5.3): beat b (kind ATTUNE_BEAT; ttl < 0: 30 s or 3 x every, whichever is
- * longer, so the record outlives the interval), run argv with ATTUNE_AGENT=agent (and
+/* Supervise (SPEC 5.3): write a fresh beat from b (status default running, task default
+ * argv[0]; ttl < 0: 30 s or 3 x every, whichever is longer, so it outlives the interval), run argv with ATTUNE_AGENT=agent (and
  * ATTUNE_STORE=store_url, ATTUNE_NAMESPACE=ns when non-NULL), refresh every `every` seconds,
  * forward SIGINT/SIGTERM (not those the terminal already sent to the whole group), and on exit
  * beat the final status: completed, failed ({"exit_code": n}) or cancelled ({"signal": n}, also

@@ -242,3 +242,10 @@ supervise_signal() {
 	run rcli --raw PTTL "$ATTUNE_NAMESPACE:empathy:heartbeat:w1"
 	[ "$output" -le 2000 ]
 }
+
+@test "supervise: the first beat is fresh, the task defaults to the command's name" {
+	attune-beat -q -a job1 --task old --progress 0.9 --meta '{"old": 1}'
+	run timeout 20 attune-beat -a job1 -- attune-stale --alive job1
+	assert_success
+	echo "$output" | jq -e '.status == "running" and .progress == 0 and .current_task == "attune-stale" and .metadata == {}'
+}
