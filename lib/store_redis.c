@@ -933,7 +933,8 @@ static int subscribe(struct attune_store *st, struct waiter *w)
 	argv[0] = "SUBSCRIBE";
 	memcpy(argv + 1, w->channels, w->n * sizeof *argv);
 	while ((w->c = dial_retry(st, &b))) {
-		redisEnableKeepAlive(w->c);
+		if (!((struct redis *)st->impl)->socket) /* TCP only: it fails on a unix socket */
+			redisEnableKeepAlive(w->c);
 		redisAppendCommandArgv(w->c, c.argc, argv, NULL);
 		for (got = 0; got < w->n && !refused && redisGetReply(w->c, (void **)&rep) == REDIS_OK; got++) {
 			if ((refused = rep->type == REDIS_REPLY_ERROR))
