@@ -1,7 +1,6 @@
 /* attune-stale — stale and lost agents: list, check one, watch, export (SPEC 5.4). */
 #include <poll.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <string.h>
 
 #include "cli.h"
@@ -113,8 +112,6 @@ int main(int argc, char **argv)
 	jv list, known = jv_null();
 
 	attune_cli_parse(&tool, argc, argv, &cli, opt);
-	/* One thread: spare jv_dumpf a stdio lock per character on 100,000-line listings. */
-	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
 	if (cli.nargs)
 		attune_usage("unexpected operand '%s'", cli.args[0]);
 	if (interval > 0 && mode != O_WATCH)

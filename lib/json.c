@@ -224,8 +224,12 @@ char *attune_json_dump(jv v, size_t *len)
 
 int attune_json_print(jv v, int pretty)
 {
-	jv_dumpf(v, stdout, pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
+	/* One fwrite per value: jv_dumpf writes a character at a time. */
+	jv s = jv_dump_string(v, pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
+
+	fwrite(jv_string_value(s), 1, (size_t)jv_string_length_bytes(jv_copy(s)), stdout);
 	putchar('\n');
+	jv_free(s);
 	return ferror(stdout) ? -1 : 0;
 }
 

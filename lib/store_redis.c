@@ -10,6 +10,7 @@
  * -> 77; WRONGTYPE and values that are not numbers (the data under the key is not what the
  * caller expects) -> 65; anything else (OOM, READONLY, NOGROUP, a command an old server lacks)
  * -> 69. LOADING and BUSY are transient and retried like a lost connection. */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +136,7 @@ static redisContext *dial(struct attune_store *st, int *refused)
 		redisFree(c);
 		return NULL;
 	}
+	fcntl(c->fd, F_SETFD, FD_CLOEXEC); /* not inherited by commands attune-beat runs */
 	set_timeout(c, IO_MS);
 	if (r->password) {
 		if (r->user)
