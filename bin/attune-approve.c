@@ -1,5 +1,6 @@
 /* attune-approve — a human approval gate as a Unix command (SPEC 5.5). */
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "json.h"
 
 static const char help[] =
-	"Usage: attune-approve request [-a AGENT] [-t TIMEOUT] [--poll DURATION] TYPE [CONTEXT | -]\n"
+	"usage: attune-approve request [-a AGENT] [-t TIMEOUT] [--poll DURATION] TYPE [CONTEXT | -]\n"
 	"       attune-approve respond ID (--approve | --reject) [-r REASON] [--as RESPONDER]\n"
 	"       attune-approve list [--type TYPE]\n"
 	"       attune-approve show ID\n"
@@ -96,7 +97,7 @@ static const char *whoami(void)
 	static char me[ATTUNE_MAX_ID + 1];
 	const char *user = getenv("USER");
 	struct passwd *pw;
-	char host[256] = "localhost";
+	char host[HOST_NAME_MAX + 1] = "localhost";
 
 	if (!user || !*user)
 		user = (pw = getpwuid(getuid())) ? pw->pw_name : "unknown";
@@ -163,11 +164,12 @@ static void response_text(jv r)
 static void request_row(jv req)
 {
 	jv ctx = jv_object_get(jv_copy(req), jv_string("context"));
-	char age[32], *c = attune_json_dump(ctx, NULL);
+	const char *agent = attune_json_str(req, "agent_id");
+	char age[32], *c = attune_json_dump(jv_is_valid(ctx) ? ctx : jv_object(), NULL);
 
 	attune_approval_age_text(attune_approval_age(req, attune_now()), age, sizeof age);
 	printf("%-18s %-16s %-20s %6s  %.60s%s\n", attune_json_str(req, "request_id"), attune_json_str(req, "approval_type"),
-	       attune_json_str(req, "agent_id"), age, c, strlen(c) > 60 ? "..." : "");
+	       agent ? agent : "?", age, c, strlen(c) > 60 ? "..." : "");
 	free(c);
 	jv_free(req);
 }

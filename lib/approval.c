@@ -83,7 +83,7 @@ static jv response_new(const char *id, int approved, const char *responder, cons
  * a JSON object holds the gate shut (it also blocks any other answer), so it reads as a refusal. */
 static jv response_read(const char *id, const char *text, size_t len)
 {
-	static const char *const keys[] = {"request_id", "approved", "responder", "reason"};
+	static const char *const keys[] = {"request_id", "approved", "responder", "reason", "timestamp"};
 	char err[256];
 	jv r, def;
 
@@ -96,8 +96,6 @@ static jv response_read(const char *id, const char *text, size_t len)
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
 		if (!jv_object_has(jv_copy(r), jv_string(keys[i])))
 			r = jv_object_set(r, jv_string(keys[i]), jv_object_get(jv_copy(def), jv_string(keys[i])));
-	if (!jv_object_has(jv_copy(r), jv_string("timestamp")))
-		r = jv_object_set(r, jv_string("timestamp"), jv_object_get(jv_copy(def), jv_string("timestamp")));
 	jv_free(def);
 	return r;
 }
@@ -220,7 +218,8 @@ out_req:
 	jv_free(req);
 	free(key);
 	free(target);
-	return rc;
+	/* A store call cut short by the signal is the signal's doing, not the store's. */
+	return rc == -1 && attune_interrupted ? -2 : rc;
 }
 
 /* Say why id cannot be answered now that its request is no longer pending: 0, or -1 store error. */
