@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "approval.h"
@@ -322,11 +323,42 @@ static int ask(const char *prompt, char **line, size_t *cap)
 	return 0;
 }
 
+/* The letter of an answer typed in full or by its first letter ('a', 'r', 's', 'q'), else 0. */
+static int choice(const char *line)
+{
+	static const char *const words[] = {"approve", "reject", "skip", "quit"};
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (!strcasecmp(line, words[i]) || (line[0] && !line[1] && (line[0] | 0x20) == words[i][0]))
+			return words[i][0];
+	return 0;
+}
+
+/* Show one request and act on the answer: 0 next, -1 quit, else an exit status. */
+static int review_one(jv req, char **line, size_t *cap)
+{
+	char *d = attune_approval_describe(req, attune_now());
+	int c, rc;
+
+	fprintf(tout, "\n%s", d);
+	free(d);
+	do {
+		if (ask("Approve, reject, skip or quit? [a/r/s/q] ", line, cap) < 0)
+			return -1;
+	} while (!(c = choice(*line)));
+	if (c == 's' || c == 'q')
+		return c == 's' ? 0 : -1;
+	if (ask("Reason (optional): ", line, cap) < 0)
+		return -1;
+	rc = answer(attune_json_str(req, "request_id"), c == 'a', *line, tell_decision);
+	return rc == EXIT_NO ? 0 : rc; /* refused (answered meanwhile): said so, go on */
+}
+
 static int cmd_review(void)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int fd = -1, rc = 0, quit = 0;
+	int fd = -1, rc = 0;
 	jv list;
 
 	tin = stdin, tout = stdout;
@@ -340,47 +372,25 @@ static int cmd_review(void)
 	attune_signals_install();
 	if (attune_approval_pending(store(), NULL, &list) < 0) {
 		rc = store_failed();
-		goto out;
-	}
-	if (jv_array_length(jv_copy(list)) == 0)
-		fputs("No pending requests.\n", tout);
-	jv_array_foreach(list, i, req) {
-		char *d = quit || rc ? NULL : attune_approval_describe(req, attune_now());
-		if (d) {
-			fprintf(tout, "\n%s", d);
-			for (;;) {
-				if (ask("Approve, reject, skip or quit? [a/r/s/q] ", &line, &cap) < 0 || !strcmp(line, "q")) {
-					quit = 1;
-					break;
-				}
-				if (!strcmp(line, "s"))
-					break;
-				if (!strcmp(line, "a") || !strcmp(line, "r")) {
-					int approve = line[0] == 'a';
-					if (ask("Reason (optional): ", &line, &cap) < 0) {
-						quit = 1;
-						break;
-					}
-					int r = answer(attune_json_str(req, "request_id"), approve, line, tell_decision);
-					if (r != EXIT_NO)
-						rc = r;
-					break;
-				}
-			}
-			free(d);
+	} else {
+		if (jv_array_length(jv_copy(list)) == 0)
+			fputs("No pending requests.\n", tout);
+		jv_array_foreach(list, i, req) {
+			rc = review_one(req, &line, &cap);
+			jv_free(req);
+			if (rc)
+				break;
 		}
-		jv_free(req);
+		jv_free(list);
 	}
-	jv_free(list);
 	if (attune_interrupted)
 		rc = attune_interrupt_status();
-out:
 	free(line);
 	if (fd >= 0) {
 		fclose(tin);
 		fclose(tout);
 	}
-	return rc;
+	return rc < 0 ? 0 : rc;
 }
 
 static const struct command {

@@ -102,6 +102,9 @@ finish() {
 	run bash -c 'printf "{\n  \"a\": [1,,2]\n}" | attune-approve request deploy -'
 	assert_failure 65
 	assert_output --partial "line 2, column 11"
+	run bash -c 'head -c 1100000 /dev/zero | tr "\\0" x | sed "s/^/{\"a\": \"/; s/\$/\"}/" | attune-approve request deploy -'
+	assert_failure 65
+	assert_output --partial "1 MiB"
 	run attune-approve list
 	assert_success
 	assert_output ""
@@ -528,7 +531,7 @@ screen_count() {
 	assert_output "$id3"
 }
 
-@test "review: skip and end of input on the terminal itself" {
+@test "review: skip, talking on stdin and stdout" {
 	start_request -a r1 -t 30 deploy
 	tmux -L "$tmux_sock" new-session -d -s review -x 160 -y 60 \
 		"attune-approve review; echo review-exit=\$?; sleep 30"
