@@ -168,6 +168,10 @@ static void request_row(jv req)
 	const char *agent = attune_json_str(req, "agent_id");
 	char age[32], *c = attune_json_dump(jv_is_valid(ctx) ? ctx : jv_object(), NULL);
 
+	static int header;
+
+	if (!header++)
+		printf("%-18s %-16s %-20s %6s  %s\n", "ID", "TYPE", "REQUESTER", "AGE", "CONTEXT");
 	attune_approval_age_text(attune_approval_age(req, attune_now()), age, sizeof age);
 	printf("%-18s %-16s %-20s %6s  %.60s%s\n", attune_json_str(req, "request_id"), attune_json_str(req, "approval_type"),
 	       agent ? agent : "?", age, c, strlen(c) > 60 ? "..." : "");

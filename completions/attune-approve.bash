@@ -27,7 +27,7 @@ _attune_approve()
 	elif [[ -z $sub ]]; then
 		COMPREPLY=($(compgen -W 'request respond list show review expire' -- "$cur"))
 	elif [[ $sub == respond || $sub == show ]]; then
-		COMPREPLY=($(compgen -W "$(timeout 2 attune-approve list -o text 2>/dev/null | cut -d' ' -f1)" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(timeout 2 attune-approve list -f .request_id 2>/dev/null | tr -d '"')" -- "$cur"))
 	fi
 }
 complete -F _attune_approve attune-approve

@@ -1,7 +1,7 @@
 # fish completion for attune-approve
 set -l subs request respond list show review expire
 function __attune_approve_ids
-    timeout 2 attune-approve list -o text 2>/dev/null | string split -f1 ' '
+    timeout 2 attune-approve list -f .request_id 2>/dev/null | string trim -c '"'
 end
 complete -c attune-approve -f
 complete -c attune-approve -n "not __fish_seen_subcommand_from $subs" -a request -d 'ask for approval and wait'

@@ -239,8 +239,9 @@ finish() {
 	run attune-approve list --type deploy -f .context.n
 	assert_output "$(printf '1\n3')"
 	run attune-approve list -o text
-	assert_line --index 0 --regexp "^$id1 +deploy +a1 +[0-9]+s +\{\"n\":1\}$"
-	assert_line --index 1 --regexp "^$id2 +delete +a2 "
+	assert_line --index 0 --regexp "^ID +TYPE +REQUESTER +AGE +CONTEXT$"
+	assert_line --index 1 --regexp "^$id1 +deploy +a1 +[0-9]+s +\{\"n\":1\}$"
+	assert_line --index 2 --regexp "^$id2 +delete +a2 "
 	attune-approve respond "$id1" --approve -q
 	finish "$p1"
 	run attune-approve list -f .request_id
