@@ -262,10 +262,13 @@ finish() {
 }
 
 @test "expire: a killed requester's request is marked timeout" {
-	start_request -t 1 deploy
-	kill -9 "$pid"
-	finish "$pid"
-	sleep 1.5
+	# Killed (SIGKILL) at 1 s, surely before its own 2 s deadline; overdue 2.2 s later.
+	finish_rc=0
+	timeout -s KILL 1 attune-approve request -t 2 deploy >/dev/null 2>&1 || finish_rc=$?
+	[ "$finish_rc" -eq 137 ]
+	id=$(pending)
+	[ -n "$id" ]
+	sleep 2.2
 	run attune-approve expire
 	assert_success
 	assert_output 1
