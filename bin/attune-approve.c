@@ -124,7 +124,7 @@ static int store_failed(void)
 	return attune_store_status(st);
 }
 
-/* Print one record as JSON through -f, or as text by fmt; consumes v. */
+/* Print one record: through -f, else with text() under -o text, else as JSON. Consumes v. */
 static int print(jv v, void (*text)(jv))
 {
 	if (cli.quiet) {
