@@ -189,7 +189,7 @@ char **usage_paths(const char *home, size_t *n)
 		size_t len = strlen(e->d_name);
 		if (len <= 12 || strncmp(e->d_name, "usage.", 6) || strcmp(e->d_name + len - 6, ".jsonl"))
 			continue;
-		if (k + 2 > cap)
+		if (k + 3 > cap) /* this one, usage.jsonl and the NULL */
 			p = realloc(p, sizeof *p * (cap *= 2));
 		p[k++] = path_join(dir, e->d_name);
 	}
@@ -227,10 +227,22 @@ static int hex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Does any of 8 bytes end a run of plain string characters ('"', '\\', < 0x20)? */
+static uint64_t special8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v)) & high;
+}
+
 /* p after the opening quote; returns the closing quote, or NULL. */
 static const char *scan_string(const char *p, const char *e, char *esc)
 {
 	for (;;) {
+		uint64_t v;
+		while (e - p >= 8 && (memcpy(&v, p, 8), !special8(v)))
+			p += 8;
 		while (p < e && !special[(unsigned char)*p])
 			p++;
 		if (p >= e || *p != '\\')

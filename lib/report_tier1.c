@@ -230,7 +230,7 @@ static jv routing_chart(const struct routing *ro)
 
 struct tests {
 	double runs, successful, duration, tests, failures;
-	struct smap failing; /* test name -> {failures} */
+	struct smap failing; /* test name -> {failures, 0} (a count_key map) */
 };
 
 static int tests_rec(void *ctx, jv rec, double t)
@@ -531,7 +531,7 @@ int attune_report_tests(const struct attune_report_opts *o, struct attune_report
 	jv v, facts, cov, failing, chart;
 	int rc;
 
-	smap_init(&te.failing, 1);
+	smap_init(&te.failing, 2);
 	rwin_init(&w, o, 0, 24);
 	rsrc_init(&src, o);
 	rc = scan(o, &src, "test_executions.jsonl", "timestamp", w.since, tests_rec, &te, err, errlen);
@@ -683,7 +683,7 @@ int attune_report_tier1(const struct attune_report_opts *o, struct attune_report
 
 	smap_init(&ro.type, 2);
 	smap_init(&ro.strategy, 2);
-	smap_init(&te.failing, 1);
+	smap_init(&te.failing, 2);
 	smap_init(&a.agent, 4);
 	rwin_init(&w, o, 0, 24);
 	rsrc_init(&src, o);

@@ -240,7 +240,7 @@ int attune_report_savings(const struct attune_report_opts *o, struct attune_repo
 	struct savings s;
 	struct rwin w;
 	double baseline, savings;
-	jv dist = jv_object(), facts, tiers = jv_array(), v, costs;
+	jv dist, facts, tiers, v, costs;
 	size_t *ix;
 	int rc;
 
@@ -254,6 +254,8 @@ int attune_report_savings(const struct attune_report_opts *o, struct attune_repo
 		smap_free(&s.days.map);
 		return rc;
 	}
+	dist = jv_object();
+	tiers = jv_array();
 	baseline = s.calls * (s.premium_calls ? s.premium_cost / s.premium_calls : 0.05);
 	savings = baseline - s.cost;
 	for (size_t i = 0; i < s.tiers.n; i++)
