@@ -212,6 +212,10 @@ static const unsigned char special[256] = {
 	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
+static const unsigned char numeric[256] = {
+	['0' ... '9'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1, ['+'] = 1, ['-'] = 1,
+};
+
 static const char *ws(const char *p, const char *e)
 {
 	while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
@@ -271,24 +275,40 @@ static const char *digits(const char *p, const char *e)
 	return q > p ? q : NULL;
 }
 
+/* A number as JSON writes it; or, like jq 1.6, any run of [0-9.eE+-] that strtod reads whole
+ * ("01", "1.", ".5", "+1"), so that both readers skip the same lines. */
 static const char *scan_number(const char *p, const char *e)
 {
+	const char *start = p, *end = p, *q;
+	char tmp[64], *stop;
+
+	while (end < e && numeric[(unsigned char)*end])
+		end++;
 	if (p < e && *p == '-')
 		p++;
 	if (p < e && *p == '0')
 		p++;
 	else if (!(p = digits(p, e)))
-		return NULL;
+		goto lax;
 	if (p < e && *p == '.' && !(p = digits(p + 1, e)))
-		return NULL;
+		goto lax;
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (!(p = digits(p, e)))
-			return NULL;
+			goto lax;
 	}
-	return p;
+	if (p == end)
+		return p;
+lax:
+	if (end == start || end - start >= (long)sizeof tmp)
+		return NULL;
+	memcpy(tmp, start, (size_t)(end - start));
+	tmp[end - start] = 0;
+	strtod(tmp, &stop);
+	q = start + (stop - tmp);
+	return q == end ? end : NULL;
 }
 
 static const char *scan_members(const char *p, const char *e, int depth, const struct jkey *keys, struct jval *vals,
