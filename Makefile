@@ -10,7 +10,7 @@ FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -std=c11 -Wall -Wextra -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -Ilib
+CPPFLAGS += -D_GNU_SOURCE -iquote lib
 HIREDIS_CFLAGS ?= $(shell pkg-config --cflags hiredis 2>/dev/null)
 HIREDIS_LIBS ?= $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 SQLITE_LIBS ?= $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
@@ -45,15 +45,15 @@ $(BUILD)/bin/%: bin/%.c $(BUILD)/libattune.a lib/*.h
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libattune.a lib/*.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libattune.a $(LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(WARNINGS) $(CFLAGS) -iquote tests/unit -o $@ $< $(BUILD)/libattune.a $(LIBS) $(LDFLAGS)
 
 deps:
 	@sh tools/deps.sh
 
 # The whole suite on both stores; the last line is "check: N passed, M failed".
 check: deps
-	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) sh tests/run.sh $(TESTS)
+	@$(MAKE) --no-print-directory all fuzz-build
+	@BUILD=$(BUILD) FUZZ=1 sh tests/run.sh $(TESTS)
 
 check-asan: deps
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
@@ -91,3 +91,22 @@ clean:
 
 .PHONY: all deps check check-asan demo bench install uninstall clean
 .SECONDARY:
+
+# libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_TIME seconds on its seed corpus.
+FUZZ_TIME ?= 60
+FUZZ_SRC = $(wildcard tests/fuzz/*_fuzz.c)
+FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" build/fuzz/libattune.a
+	@$(MAKE) --no-print-directory $(FUZZERS)
+
+build/fuzz/bin/%: tests/fuzz/%.c build/fuzz/libattune.a
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libattune.a $(LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh
+
+.PHONY: fuzz fuzz-build

@@ -16,7 +16,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -n "$ASAN" ]; then
-	export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0"
+	export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
 fi
 
@@ -26,7 +27,7 @@ while [ $i -lt 20 ] && [ -z "$redis_pid" ]; do
 	i=$((i + 1))
 	port=$(( (($$ * 7919 + i * 104729 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000) + 30000 ))
 	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+	redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$work/redis.sock" --save '' --appendonly no --dir "$work" \
 		--logfile "$work/redis.log" >/dev/null 2>&1 &
 	pid=$!
 	j=0
@@ -38,7 +39,7 @@ while [ $i -lt 20 ] && [ -z "$redis_pid" ]; do
 	[ -z "$redis_pid" ] && kill "$pid" 2>/dev/null
 done
 [ -n "$redis_pid" ] || { echo "run: cannot start redis-server" >&2; echo "check: 0 passed, 1 failed"; exit 1; }
-export REDIS_PORT="$port"
+export REDIS_PORT="$port" REDIS_SOCKET="$work/redis.sock"
 
 files=$*
 [ -n "$files" ] || files=$(ls "$top"/tests/*.bats 2>/dev/null)
@@ -61,6 +62,11 @@ run_store() {
 		ATTUNE_STORE=$url ATTUNE_NAMESPACE="unit$$" STORE=$1 "$u" >>"$out" 2>&1 ||
 			grep -q '^not ok' "$out" || echo "not ok - $(basename "$u") [$1] exited with status $?" >>"$out"
 	done
+	if [ "$1" = redis ] && [ -x "$top/$BUILD/unit/store_test" ]; then
+		echo "# unit store_test [redis over a unix socket]" >>"$out"
+		ATTUNE_STORE="unix://$REDIS_SOCKET" ATTUNE_NAMESPACE="unix$$" "$top/$BUILD/unit/store_test" >>"$out" 2>&1 ||
+			echo "not ok - store_test over a unix socket" >>"$out"
+	fi
 	[ -z "$per" ] || STORE=$1 bats --tap $per >>"$out" 2>&1
 }
 
@@ -70,9 +76,12 @@ run_store redis & p2=$!
 [ -z "$once" ] || STORE=none bats --tap $once >>"$work/once.tap" 2>&1 &
 p3=$!
 wait $p1 $p2 $p3
+# Each fuzzer for a few seconds, so that regressions are caught (make fuzz runs longer).
+: >"$work/fuzz.tap"
+[ -z "$FUZZ" ] || FUZZ_TIME=${FUZZ_TIME:-3} sh "$top/tests/fuzz/run.sh" >"$work/fuzz.tap" 2>&1
 
 passed=0 failed=0
-for s in sqlite redis once; do
+for s in sqlite redis once fuzz; do
 	f="$work/$s.tap"
 	[ -s "$f" ] || continue
 	ok=$(grep '^ok ' "$f" | grep -vic ' # skip')
