@@ -102,6 +102,10 @@ double *smap_get(struct smap *m, const char *key, size_t klen);
 double *smap_find(const struct smap *m, const char *key, size_t klen); /* NULL if absent */
 const char *smap_key(const struct smap *m, const double *v);          /* the key of a value */
 void smap_free(struct smap *m);
+/* The indexes of m's entries sorted by cmp, ties in insertion order (malloc'd). */
+size_t *smap_order(const struct smap *m, int (*cmp)(const struct smap_ent *a, const struct smap_ent *b));
+int smap_by_key(const struct smap_ent *a, const struct smap_ent *b);        /* bytes of the key */
+int smap_by_first_desc(const struct smap_ent *a, const struct smap_ent *b); /* v[0], largest first */
 
 /* --- windows ---------------------------------------------------------------------------- */
 

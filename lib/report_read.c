@@ -752,6 +752,43 @@ double *smap_get(struct smap *m, const char *key, size_t klen)
 	return e->v;
 }
 
+struct order {
+	const struct smap *m;
+	int (*cmp)(const struct smap_ent *a, const struct smap_ent *b);
+};
+
+static int order_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct order *o = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = o->cmp(&o->m->ent[i], &o->m->ent[j]);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+size_t *smap_order(const struct smap *m, int (*cmp)(const struct smap_ent *a, const struct smap_ent *b))
+{
+	struct order o = {m, cmp};
+	size_t *ix = malloc(sizeof *ix * (m->n + 1));
+
+	for (size_t i = 0; i < m->n; i++)
+		ix[i] = i;
+	qsort_r(ix, m->n, sizeof *ix, order_cmp, &o);
+	return ix;
+}
+
+int smap_by_key(const struct smap_ent *a, const struct smap_ent *b)
+{
+	int c = memcmp(a->key, b->key, a->klen < b->klen ? a->klen : b->klen);
+
+	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+int smap_by_first_desc(const struct smap_ent *a, const struct smap_ent *b)
+{
+	return (a->v[0] < b->v[0]) - (a->v[0] > b->v[0]);
+}
+
 void smap_free(struct smap *m)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -46,30 +46,6 @@ static int scan(const struct attune_report_opts *o, struct rsrc *s, const char *
 	return rc;
 }
 
-/* Keys of a counting map in a stable order: by v[field] descending, then as first met. */
-static const struct smap *rank_map;
-static int rank_field;
-
-static int by_count(const void *a, const void *b)
-{
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	double x = rank_map->ent[i].v[rank_field], y = rank_map->ent[j].v[rank_field];
-
-	return x != y ? (x < y) - (x > y) : (i > j) - (i < j);
-}
-
-static size_t *ranked(const struct smap *m, int field)
-{
-	size_t *ix = malloc(sizeof *ix * (m->n + 1));
-
-	for (size_t i = 0; i < m->n; i++)
-		ix[i] = i;
-	rank_map = m;
-	rank_field = field;
-	qsort(ix, m->n, sizeof *ix, by_count);
-	return ix;
-}
-
 static void count_key(struct smap *m, const char *key, int success)
 {
 	double *v;
@@ -260,7 +236,7 @@ static int tests_rec(void *ctx, jv rec, double t)
 
 static jv most_failing(const struct tests *te)
 {
-	size_t *ix = ranked(&te->failing, 0);
+	size_t *ix = smap_order(&te->failing, smap_by_first_desc);
 	jv list = jv_array();
 
 	for (size_t i = 0; i < te->failing.n && i < FAILING_TOP; i++) {

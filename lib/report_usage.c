@@ -24,8 +24,8 @@ struct urec {
 enum { U_TS, U_WORKFLOW, U_STAGE, U_TIER, U_MODEL, U_PROVIDER, U_COST, U_TOKENS, U_CACHE, U_DURATION, U_PCACHE,
        U_SEQ, U_SUCCESS, U_N };
 static const struct jkey ukeys[U_N] = {
-	JKEY("ts"),    JKEY("workflow"), JKEY("stage"),       JKEY("tier"),         JKEY("model"),
-	JKEY("provider"), JKEY("cost"), JKEY("tokens"),      JKEY("cache"),        JKEY("duration_ms"),
+	JKEY("ts"),     JKEY("workflow"), JKEY("stage"),       JKEY("tier"),         JKEY("model"),
+	JKEY("provider"), JKEY("cost"),   JKEY("tokens"),      JKEY("cache"),        JKEY("duration_ms"),
 	JKEY("prompt_cache"), JKEY("seq"), JKEY("success"),
 };
 static const struct jkey tokkeys[] = {JKEY("input"), JKEY("output")};
@@ -117,34 +117,11 @@ static char *usage_dir(const struct attune_report_opts *o)
 	return path_join(o->home, "telemetry");
 }
 
-static const struct smap *sort_map; /* qsort has no context argument */
-
-static int by_key(const void *a, const void *b)
-{
-	const struct smap_ent *x = &sort_map->ent[*(const size_t *)a], *y = &sort_map->ent[*(const size_t *)b];
-	size_t n = x->klen < y->klen ? x->klen : y->klen;
-	int c = memcmp(x->key, y->key, n);
-
-	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
-}
-
-/* The entries of m in key order (malloc'd indexes). */
-static size_t *sorted_keys(const struct smap *m)
-{
-	size_t *ix = malloc(sizeof *ix * (m->n + 1));
-
-	for (size_t i = 0; i < m->n; i++)
-		ix[i] = i;
-	sort_map = m;
-	qsort(ix, m->n, sizeof *ix, by_key);
-	return ix;
-}
-
 /* A chart of one value of each map entry, in key order when sorted (dates), else as met. */
 static jv map_chart(const struct smap *m, const char *title, const char *kind, const char *unit, int field, int sorted)
 {
 	jv ch = chart_new(title, kind, unit);
-	size_t *ix = sorted ? sorted_keys(m) : NULL;
+	size_t *ix = sorted ? smap_order(m, smap_by_key) : NULL;
 
 	for (size_t i = 0; i < m->n; i++) {
 		const struct smap_ent *e = &m->ent[ix ? ix[i] : i];
@@ -272,7 +249,7 @@ int attune_report_savings(const struct attune_report_opts *o, struct attune_repo
 	if (!s.calls)
 		v = view_empty(v, "No telemetry data found for the specified period.");
 	costs = map_chart(&s.tiers, "Cost per tier", "bar", "$", 1, 1);
-	ix = sorted_keys(&s.tiers);
+	ix = smap_order(&s.tiers, smap_by_key);
 	for (size_t i = 0; i < s.tiers.n; i++) {
 		const struct smap_ent *e = &s.tiers.ent[ix[i]];
 		tiers = jv_array_append(tiers, JV_ARRAY(jstr(e->key, e->klen), t_int(e->v[0]),
@@ -493,16 +470,8 @@ static jv usage_columns(void)
 static jv cost_table(jv view, const char *heading, const char *what, const struct smap *m, double total)
 {
 	jv rows = jv_array();
-	size_t *ix = malloc(sizeof *ix * (m->n + 1));
+	size_t *ix = smap_order(m, smap_by_first_desc);
 
-	for (size_t i = 0; i < m->n; i++)
-		ix[i] = i;
-	for (size_t i = 1; i < m->n; i++) /* insertion sort: stable, and these maps are small */
-		for (size_t j = i; j > 0 && m->ent[ix[j]].v[0] > m->ent[ix[j - 1]].v[0]; j--) {
-			size_t x = ix[j];
-			ix[j] = ix[j - 1];
-			ix[j - 1] = x;
-		}
 	for (size_t i = 0; i < m->n; i++) {
 		const struct smap_ent *e = &m->ent[ix[i]];
 		rows = jv_array_append(rows, JV_ARRAY(t_cut(e->key, e->klen, 40), t_int(e->v[1]),
@@ -648,6 +617,9 @@ char *attune_report_export_line(jv row, const char *format, int first, size_t *l
 			}
 			fputc('\n', f);
 			jv_free(line);
+			for (size_t i = 0; !pass && i < sizeof export_widths / sizeof *export_widths; i++)
+				fprintf(f, "%s%.*s", i ? "--" : "", export_widths[i], "--------------------");
+			fputs(pass ? "" : "\n", f);
 		}
 		jv_free(cells);
 	}
@@ -695,15 +667,12 @@ static int cache_rec(void *ctx, struct urec *u)
 	return 0;
 }
 
-static const struct smap *rate_map;
-
-/* Hit rate descending, then first seen (a stable sort, as attune-ai's). */
-static int by_rate(const void *a, const void *b)
+/* Hit rate, highest first. */
+static int by_rate(const struct smap_ent *a, const struct smap_ent *b)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	double x = rdiv(rate_map->ent[i].v[0], rate_map->ent[i].v[3]), y = rdiv(rate_map->ent[j].v[0], rate_map->ent[j].v[3]);
+	double x = rdiv(a->v[0], a->v[3]), y = rdiv(b->v[0], b->v[3]);
 
-	return x != y ? (x < y) - (x > y) : (i > j) - (i < j);
+	return (x < y) - (x > y);
 }
 
 int attune_report_cache(const struct attune_report_opts *o, struct attune_report *r, char *err, size_t errlen)
@@ -725,17 +694,14 @@ int attune_report_cache(const struct attune_report_opts *o, struct attune_report
 		jv_free(chart);
 		return rc;
 	}
-	ix = malloc(sizeof *ix * (c.wf.n + 1));
 	for (size_t i = 0; i < c.wf.n; i++) {
 		const struct smap_ent *e = &c.wf.ent[i];
 		byw = jv_object_set(byw, jstr(e->key, e->klen),
 		                    JV_OBJECT(jv_string("hits"), jv_number(e->v[0]), jv_string("reads"), jv_number(e->v[1]),
 		                              jv_string("writes"), jv_number(e->v[2]), jv_string("requests"), jv_number(e->v[3]),
 		                              jv_string("hit_rate"), jv_number(rround(rdiv(e->v[0], e->v[3]), 4))));
-		ix[i] = i;
 	}
-	rate_map = &c.wf;
-	qsort(ix, c.wf.n, sizeof *ix, by_rate);
+	ix = smap_order(&c.wf, by_rate);
 	for (size_t i = 0; i < c.wf.n && i < 10; i++) {
 		const struct smap_ent *e = &c.wf.ent[ix[i]];
 		double rate = rdiv(e->v[0], e->v[3]) * 100;
@@ -881,20 +847,15 @@ static int models_rec(void *ctx, struct urec *u)
 	return 0;
 }
 
-static const struct smap *model_map;
-
 /* Providers by name, then models by total cost, largest first. */
-static int by_provider_cost(const void *a, const void *b)
+static int by_provider_cost(const struct smap_ent *a, const struct smap_ent *b)
 {
-	const struct smap_ent *x = &model_map->ent[*(const size_t *)a], *y = &model_map->ent[*(const size_t *)b];
-	size_t xn = (size_t)x->v[4], yn = (size_t)y->v[4];
-	int c = memcmp(x->key, y->key, xn < yn ? xn : yn);
+	size_t an = (size_t)a->v[4], bn = (size_t)b->v[4];
+	int c = memcmp(a->key, b->key, an < bn ? an : bn);
 
-	if (c || xn != yn)
-		return c ? c : (xn > yn) - (xn < yn);
-	if (x->v[1] != y->v[1])
-		return (x->v[1] < y->v[1]) - (x->v[1] > y->v[1]);
-	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+	if (c || an != bn)
+		return c ? c : (an > bn) - (an < bn);
+	return (a->v[1] < b->v[1]) - (a->v[1] > b->v[1]);
 }
 
 int attune_report_models(const struct attune_report_opts *o, struct attune_report *r, char *err, size_t errlen)
@@ -916,11 +877,7 @@ int attune_report_models(const struct attune_report_opts *o, struct attune_repor
 		jv_free(chart);
 		return rc;
 	}
-	ix = malloc(sizeof *ix * (m.map.n + 1));
-	for (size_t i = 0; i < m.map.n; i++)
-		ix[i] = i;
-	model_map = &m.map;
-	qsort(ix, m.map.n, sizeof *ix, by_provider_cost);
+	ix = smap_order(&m.map, by_provider_cost);
 	for (size_t i = 0; i < m.map.n; i++) {
 		const struct smap_ent *e = &m.map.ent[ix[i]];
 		size_t pn = (size_t)e->v[4];

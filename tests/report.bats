@@ -210,8 +210,9 @@ openai,gpt-5,1,0.3,0.3,100,5000"
 	run jq -s -e 'map(.cost) == [0.01, 0.02, 0.04]' <<<"$output"
 	assert_success
 	run --separate-stderr attune-report export
-	assert_line --regexp '^Time +Workflow'
-	[ "${#lines[@]}" -eq 7 ]
+	assert_line --index 0 --regexp '^Time +Workflow'
+	assert_line --index 1 --regexp '^-+$'
+	[ "${#lines[@]}" -eq 8 ]
 	run attune-report export -o html
 	assert_failure 2
 }
