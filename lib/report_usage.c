@@ -297,10 +297,31 @@ static jv usage_row(const struct urec *u)
 	return jv_object_set(row, jv_string("duration_ms"), jv_number(u->duration));
 }
 
+/* A kept record: its fields, the texts copied into buf (rows are built only for the kept). */
 struct recent {
-	double t, seq;
-	jv row;
+	struct urec u;
+	char *buf;
+	size_t cap;
 };
+
+static void keep(struct recent *r, const struct urec *u)
+{
+	struct span *sp[] = {&r->u.ts, &r->u.workflow, &r->u.stage, &r->u.tier, &r->u.model, &r->u.provider,
+	                     &r->u.cache_type};
+	size_t need = 0, at = 0, n = sizeof sp / sizeof *sp;
+
+	r->u = *u;
+	for (size_t i = 0; i < n; i++)
+		need += sp[i]->s ? sp[i]->n : 0;
+	if (need > r->cap)
+		r->buf = realloc(r->buf, r->cap = need);
+	for (size_t i = 0; i < n; i++)
+		if (sp[i]->s) {
+			memcpy(r->buf + at, sp[i]->s, sp[i]->n);
+			sp[i]->s = r->buf + at;
+			at += sp[i]->n;
+		}
+}
 
 /* get_stats (ORIGINAL 10.1): totals and cost by tier, workflow and provider. */
 struct stats {
@@ -362,10 +383,10 @@ static jv cost_map(const struct smap *m)
 struct usage {
 	struct stats st;
 	struct recent *heap; /* min-heap on (t, seq): the newest limit records */
-	long n, limit;
+	long n, cap, limit; /* the heap grows up to limit as records come */
 };
 
-static int newer(const struct recent *a, const struct recent *b)
+static int newer(const struct urec *a, const struct urec *b)
 {
 	return a->t > b->t || (a->t == b->t && a->seq > b->seq);
 }
@@ -374,9 +395,9 @@ static void sift_down(struct recent *h, long n, long i)
 {
 	for (;;) {
 		long m = i, l = 2 * i + 1, r = l + 1;
-		if (l < n && newer(&h[m], &h[l]))
+		if (l < n && newer(&h[m].u, &h[l].u))
 			m = l;
-		if (r < n && newer(&h[m], &h[r]))
+		if (r < n && newer(&h[m].u, &h[r].u))
 			m = r;
 		if (m == i)
 			return;
@@ -390,23 +411,25 @@ static void sift_down(struct recent *h, long n, long i)
 static int usage_rec(void *ctx, struct urec *u)
 {
 	struct usage *us = ctx;
-	struct recent e = {u->t, u->seq, jv_invalid()};
 
 	stats_add(&us->st, u);
 	if (us->n < us->limit) {
 		long i = us->n++;
-		e.row = usage_row(u);
-		us->heap[i] = e;
-		while (i > 0 && newer(&us->heap[(i - 1) / 2], &us->heap[i])) {
+		if (us->n > us->cap) {
+			long cap = us->cap ? 2 * us->cap : 64;
+			us->heap = realloc(us->heap, sizeof *us->heap * (size_t)cap);
+			memset(us->heap + us->cap, 0, sizeof *us->heap * (size_t)(cap - us->cap));
+			us->cap = cap;
+		}
+		keep(&us->heap[i], u);
+		while (i > 0 && newer(&us->heap[(i - 1) / 2].u, &us->heap[i].u)) {
 			struct recent x = us->heap[i];
 			us->heap[i] = us->heap[(i - 1) / 2];
 			us->heap[(i - 1) / 2] = x;
 			i = (i - 1) / 2;
 		}
-	} else if (newer(&e, &us->heap[0])) {
-		jv_free(us->heap[0].row);
-		e.row = usage_row(u);
-		us->heap[0] = e;
+	} else if (newer(u, &us->heap[0].u)) {
+		keep(&us->heap[0], u);
 		sift_down(us->heap, us->n, 0);
 	}
 	return 0;
@@ -414,7 +437,9 @@ static int usage_rec(void *ctx, struct urec *u)
 
 static int newest_first(const void *a, const void *b)
 {
-	return newer(b, a) - newer(a, b);
+	const struct recent *x = a, *y = b;
+
+	return newer(&y->u, &x->u) - newer(&x->u, &y->u);
 }
 
 static jv row_text(jv row, const char *key, size_t max) /* row borrowed */
@@ -492,15 +517,17 @@ int attune_report_usage(const struct attune_report_opts *o, struct attune_report
 	int rc;
 
 	stats_init(st);
-	us.heap = malloc(sizeof *us.heap * (size_t)us.limit);
 	rwin_init(&w, o, 0, 0);
 	rc = usage_each(o, w.since, &r->skipped, usage_rec, &us, err, errlen);
 	qsort(us.heap, (size_t)us.n, sizeof *us.heap, newest_first);
 	for (long i = 0; i < us.n; i++) {
-		shown += row_num(us.heap[i].row, "cost");
-		rows = jv_array_append(rows, row_cells(us.heap[i].row));
-		recent = jv_array_append(recent, us.heap[i].row);
+		jv row = usage_row(&us.heap[i].u);
+		shown += us.heap[i].u.cost;
+		rows = jv_array_append(rows, row_cells(row));
+		recent = jv_array_append(recent, row);
 	}
+	for (long i = 0; i < us.cap; i++)
+		free(us.heap[i].buf);
 	free(us.heap);
 	if (rc) {
 		jv_free(recent);
