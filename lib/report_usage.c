@@ -519,7 +519,8 @@ int attune_report_usage(const struct attune_report_opts *o, struct attune_report
 	stats_init(st);
 	rwin_init(&w, o, 0, 0);
 	rc = usage_each(o, w.since, &r->skipped, usage_rec, &us, err, errlen);
-	qsort(us.heap, (size_t)us.n, sizeof *us.heap, newest_first);
+	if (us.n)
+		qsort(us.heap, (size_t)us.n, sizeof *us.heap, newest_first);
 	for (long i = 0; i < us.n; i++) {
 		jv row = usage_row(&us.heap[i].u);
 		shown += us.heap[i].u.cost;
