@@ -1,9 +1,11 @@
 /* cli.c — option registry, messages, exit codes, parsers, signals, time. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -248,12 +250,33 @@ int attune_interrupt_status(void)
 	return 128 + (attune_interrupted ? attune_interrupted : SIGINT);
 }
 
+int attune_stdout_write(const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0 && !ferror(stdout)) {
+		size_t k = n < PIPE_BUF ? n : PIPE_BUF;
+		fwrite(c, 1, k, stdout);
+		c += k;
+		n -= k;
+	}
+	if (!ferror(stdout))
+		return 0;
+	__fpurge(stdout); /* what was not written is not retried: a later flush must not block */
+	return -1;
+}
+
 int attune_stdout_close(void)
 {
+	int e;
+
+	if (ferror(stdout))
+		__fpurge(stdout); /* output already failed: do not block again on what is left */
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	if (errno != EPIPE)
-		attune_warn("write error: %s", strerror(errno));
+	e = errno;
+	if (e != EPIPE && !attune_interrupted)
+		attune_warn("write error: %s", strerror(e));
 	return -1;
 }
 

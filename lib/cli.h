@@ -81,6 +81,12 @@ void attune_signals_install(void);
 /* 130 or 143 for the signal received (128 + n). */
 int attune_interrupt_status(void);
 
+/* fwrite n bytes to stdout in pieces of at most PIPE_BUF: a pipe takes each piece whole or not
+ * at all, so a write blocked on a full pipe fails (EINTR) when SIGINT/SIGTERM arrives. (stdio
+ * resumes a longer write() after a partial one, and the tool would stay blocked until the reader
+ * reads or goes away.) 0, or -1 once stdout has an error. */
+int attune_stdout_write(const void *p, size_t n);
+
 /* Flush stdout; on a write error report it (unless EPIPE) and return -1. Tools call it last. */
 int attune_stdout_close(void);
 

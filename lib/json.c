@@ -224,13 +224,12 @@ char *attune_json_dump(jv v, size_t *len)
 
 int attune_json_print(jv v, int pretty)
 {
-	/* One fwrite per value: jv_dumpf writes a character at a time. */
+	/* Written whole, not as jv_dumpf's one character at a time; in pieces a signal can stop. */
 	jv s = jv_dump_string(v, pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
+	int rc = attune_stdout_write(jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
 
-	fwrite(jv_string_value(s), 1, (size_t)jv_string_length_bytes(jv_copy(s)), stdout);
-	putchar('\n');
 	jv_free(s);
-	return ferror(stdout) ? -1 : 0;
+	return rc < 0 ? -1 : attune_stdout_write("\n", 1);
 }
 
 struct attune_filter {

@@ -152,7 +152,7 @@ int store_url_parse(const char *url, struct store_url *u, char **shown, char *er
 		char *end;
 		long db = strtol(slash + 1, &end, 10);
 		if (*end || db < 0) {
-			snprintf(err, errlen, "bad store URL '%s': bad database number", buf);
+			snprintf(err, errlen, "bad store URL '%s%s': bad database number", buf, slash);
 			return -1;
 		}
 		u->db = (int)db;

@@ -17,27 +17,32 @@ pr_start() {
 	return 1
 }
 
-# pr_restart — start again on the same port with the same arguments (after pr_kill).
+# pr_restart — start again on the same port with the same arguments (after pr_kill). Daemonized,
+# so that it is not the test shell's job (no "Killed" notices) and holds none of bats' descriptors.
 pr_restart() {
-	local j
-	redis-server --port "$PR_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$BATS_TEST_TMPDIR" \
-		--logfile "$BATS_TEST_TMPDIR/redis-$PR_PORT.log" "${PR_ARGS[@]}" >/dev/null 2>&1 3>&- &
-	PR_PID=$!
+	local j pidfile=$BATS_TEST_TMPDIR/redis-$PR_PORT.pid
+	rm -f "$pidfile"
+	redis-server --port "$PR_PORT" --bind 127.0.0.1 --save '' --dir "$BATS_TEST_TMPDIR" --daemonize yes \
+		--pidfile "$pidfile" --logfile "$BATS_TEST_TMPDIR/redis-$PR_PORT.log" "${PR_ARGS[@]}" >/dev/null 2>&1 || return 1
 	for j in $(seq 50); do
-		pr_cli ping 2>/dev/null | grep -q -e PONG -e NOAUTH && return 0
-		kill -0 "$PR_PID" 2>/dev/null || break
+		if [ -z "$PR_PID" ] && [ -s "$pidfile" ]; then PR_PID=$(cat "$pidfile"); fi
+		pr_cli ping 2>/dev/null | grep -q -e PONG -e NOAUTH && [ -n "$PR_PID" ] && return 0
 		sleep 0.1
 	done
-	kill "$PR_PID" 2>/dev/null
+	[ -z "$PR_PID" ] || kill "$PR_PID" 2>/dev/null
 	PR_PID=
 	return 1
 }
 
-# pr_kill — the server dies at once (SIGKILL: no goodbye to clients), the port is free again.
+# pr_kill — the server dies at once (SIGKILL: no goodbye to clients); returns when it is gone.
 pr_kill() {
+	local j
 	[ -n "$PR_PID" ] || return 0
 	kill -9 "$PR_PID" 2>/dev/null
-	wait "$PR_PID" 2>/dev/null
+	for j in $(seq 50); do
+		kill -0 "$PR_PID" 2>/dev/null || break
+		sleep 0.05
+	done
 	PR_PID=
 }
 
