@@ -63,7 +63,7 @@ check-asan: deps
 
 # A representative subset of the suite with every tool under valgrind (tests/valgrind.supp):
 # any memory error or definite/indirect leak fails the test (exit 99).
-VALGRIND_TESTS ?= tests/feedback.bats
+VALGRIND_TESTS ?= tests/smoke.bats
 check-valgrind: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) VALGRIND=1 sh tests/run.sh $(or $(TESTS),$(VALGRIND_TESTS))
