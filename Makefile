@@ -55,7 +55,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all fuzz-build
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
-	@TESTS="$(TESTS)" sh tests/check.sh
+	@TESTS="$(TESTS)" VALGRIND_TESTS="$(VALGRIND_TESTS)" sh tests/check.sh
 
 check-asan: deps
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
