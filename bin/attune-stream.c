@@ -104,7 +104,7 @@ static void opt(int c, const char *arg)
 
 /* ---- output ---- */
 
-/* Print an event through the filter: 0 printed, 1 no match, -1 write error. */
+/* Print a value through the filter: 0 printed, 1 no match, -1 write error. */
 static int emit(void *ctx, jv ev)
 {
 	(void)ctx;
@@ -158,9 +158,21 @@ static int print_id(void *ctx, const char *id)
 	return emit(ctx, jv_object_set(jv_object(), jv_string("event_id"), jv_string(id))) < 0;
 }
 
-static int print_event(void *ctx, jv ev)
+/* Print an event given as a row; the same contract as emit. */
+static int emit_row(void *ctx, jv row)
 {
-	return emit(ctx, ev) < 0;
+	if (o.filter)
+		return emit(ctx, attune_stream_event_object(row));
+	if (attune_json_print_row(attune_stream_keys_order, row, o.cli.pretty) < 0) {
+		o.out_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+static int print_row(void *ctx, jv row)
+{
+	return emit_row(ctx, row) < 0;
 }
 
 /* Print a result unless -q. */
@@ -206,7 +218,7 @@ static int cmd_consume(struct attune_store *st, char **args, int n, char *err, s
 		.types = (const char *const *)args, .ntypes = (size_t)n, .from = o.from, .group = o.group,
 		.consumer = o.consumer, .claim_idle_ms = o.claim_idle < 0 ? -1 : (long long)(o.claim_idle * 1000),
 		.count = o.cli.count, .timeout = o.cli.timeout, .until_caught_up = o.seen[O_UNTIL],
-		.deliver = emit, .flush = flush_out,
+		.deliver = emit_row, .flush = flush_out,
 	};
 
 	return attune_stream_consume(st, &c, err, len);
@@ -215,7 +227,7 @@ static int cmd_consume(struct attune_store *st, char **args, int n, char *err, s
 static int cmd_recent(struct attune_store *st, char **args, int n, char *err, size_t len)
 {
 	(void)n;
-	if (attune_stream_recent(st, args[0], o.cli.count > 0 ? o.cli.count : 100, print_event, NULL) < 0)
+	if (attune_stream_recent(st, args[0], o.cli.count > 0 ? o.cli.count : 100, print_row, NULL) < 0)
 		return store_err(st, err, len);
 	return 0;
 }

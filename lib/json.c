@@ -180,23 +180,172 @@ void attune_jreader_free(struct attune_jreader *r)
 	free(r);
 }
 
+/* Compact output, byte for byte what jq 1.6's jv_dump_string(v, 0) gives, written in runs:
+ * jq's own dumper appends one character at a time, which dominated the cost of a busy consumer. */
+struct obuf {
+	char *p;
+	size_t n, cap;
+};
+
+static void ob_grow(struct obuf *b, size_t n)
+{
+	while (b->n + n + 1 > b->cap)
+		b->cap = b->cap ? 2 * b->cap : 4096;
+	b->p = realloc(b->p, b->cap);
+}
+
+static inline void ob_put(struct obuf *b, const char *s, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+		ob_grow(b, n);
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+}
+
+/* Bytes jq writes escaped: control characters, '"', '\\' and DEL. */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
+static void ob_string(struct obuf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+	char esc[8];
+
+	ob_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!needs_escape[c])
+			continue;
+		ob_put(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': ob_put(b, "\\\"", 2); break;
+		case '\\': ob_put(b, "\\\\", 2); break;
+		case '\b': ob_put(b, "\\b", 2); break;
+		case '\t': ob_put(b, "\\t", 2); break;
+		case '\r': ob_put(b, "\\r", 2); break;
+		case '\n': ob_put(b, "\\n", 2); break;
+		case '\f': ob_put(b, "\\f", 2); break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			ob_put(b, esc, 6);
+		}
+	}
+	ob_put(b, s + run, n - run);
+	ob_put(b, "\"", 1);
+}
+
+static void ob_value(struct obuf *b, jv v)
+{
+	char num[32];
+	double d;
+	int first = 1;
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL: ob_put(b, "null", 4); break;
+	case JV_KIND_TRUE: ob_put(b, "true", 4); break;
+	case JV_KIND_FALSE: ob_put(b, "false", 5); break;
+	case JV_KIND_STRING:
+		ob_string(b, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+		break;
+	case JV_KIND_NUMBER:
+		d = jv_number_value(v);
+		/* Integers below 1e15 print as plain digits in jq too; other numbers use jq's format. */
+		if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
+			ob_put(b, num, (size_t)snprintf(num, sizeof num, "%.17g", d));
+		} else {
+			jv t = jv_dump_string(jv_copy(v), 0);
+			ob_put(b, jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+			jv_free(t);
+		}
+		break;
+	case JV_KIND_ARRAY:
+		ob_put(b, "[", 1);
+		jv_array_foreach(v, i, e) {
+			if (i)
+				ob_put(b, ",", 1);
+			ob_value(b, e);
+		}
+		ob_put(b, "]", 1);
+		break;
+	case JV_KIND_OBJECT:
+		ob_put(b, "{", 1);
+		for (int i = jv_object_iter(v); jv_object_iter_valid(v, i); i = jv_object_iter_next(v, i)) {
+			jv k = jv_object_iter_key(v, i);
+			if (!first)
+				ob_put(b, ",", 1);
+			first = 0;
+			ob_string(b, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
+			jv_free(k);
+			ob_put(b, ":", 1);
+			ob_value(b, jv_object_iter_value(v, i));
+		}
+		ob_put(b, "}", 1);
+		break;
+	default: { /* invalid: as jq prints it */
+		jv t = jv_dump_string(jv_copy(v), 0);
+		ob_put(b, jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
+		jv_free(t);
+	}
+	}
+	jv_free(v);
+}
+
 char *attune_json_dump(jv v, size_t *len)
 {
-	jv s = jv_dump_string(v, 0);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
-	char *out = malloc(n + 1);
+	struct obuf b = {0};
 
-	memcpy(out, jv_string_value(s), n + 1);
-	jv_free(s);
+	ob_value(&b, v);
+	ob_put(&b, "", 0);
+	b.p[b.n] = 0;
 	if (len)
-		*len = n;
-	return out;
+		*len = b.n;
+	return b.p;
 }
 
 int attune_json_print(jv v, int pretty)
 {
-	jv_dumpf(v, stdout, pretty ? JV_PRINT_INDENT_FLAGS(2) : 0);
+	static struct obuf b; /* reused: printing allocates nothing per value */
+
+	if (pretty) {
+		jv s = jv_dump_string(v, JV_PRINT_INDENT_FLAGS(2));
+		fwrite(jv_string_value(s), 1, (size_t)jv_string_length_bytes(jv_copy(s)), stdout);
+		jv_free(s);
+	} else {
+		b.n = 0;
+		ob_value(&b, v);
+		fwrite(b.p, 1, b.n, stdout);
+	}
 	putchar('\n');
+	return ferror(stdout) ? -1 : 0;
+}
+
+int attune_json_print_row(const char *const *keys, jv row, int pretty)
+{
+	static struct obuf b;
+	int n = jv_array_length(jv_copy(row));
+
+	if (pretty) {
+		jv o = jv_object();
+		for (int i = 0; i < n; i++)
+			o = jv_object_set(o, jv_string(keys[i]), jv_array_get(jv_copy(row), i));
+		jv_free(row);
+		return attune_json_print(o, pretty);
+	}
+	b.n = 0;
+	ob_put(&b, "{", 1);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			ob_put(&b, ",", 1);
+		ob_string(&b, keys[i], strlen(keys[i]));
+		ob_put(&b, ":", 1);
+		ob_value(&b, jv_array_get(jv_copy(row), i));
+	}
+	ob_put(&b, "}\n", 2);
+	jv_free(row);
+	fwrite(b.p, 1, b.n, stdout);
 	return ferror(stdout) ? -1 : 0;
 }
 

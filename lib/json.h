@@ -31,6 +31,10 @@ char *attune_json_dump(jv v, size_t *len);
  * before acting on "it was written" (acknowledging, consuming). -1 on a write error. */
 int attune_json_print(jv v, int pretty);
 
+/* Print the object {keys[i]: row[i]} (row an array, consumed) exactly as attune_json_print would,
+ * without building the object: for hot paths. */
+int attune_json_print_row(const char *const *keys, jv row, int pretty);
+
 /* A compiled jq program (SPEC 3.3 -f). */
 struct attune_filter;
 /* NULL with err set when the program does not compile. */

@@ -123,13 +123,40 @@ int attune_stream_publish_fd(struct attune_store *st, const char *type, int fd, 
 	return status;
 }
 
-jv attune_stream_event(const struct attune_entry *e)
+const char *const attune_stream_keys_order[ATTUNE_EVENT_FIELDS] = {"event_id", "event_type", "timestamp", "data",
+                                                                   "source"};
+
+/* Digits at s[0..n). */
+static int digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Is ts a timestamp? The form attune writes ("2026-11-25T15:27:58.027705+00:00") is checked
+ * here cheaply, anything else by the full parser. */
+static int valid_time(const char *ts)
+{
+	double t;
+
+	if (strlen(ts) == 32 && digits(ts, 4) && ts[4] == '-' && digits(ts + 5, 2) && ts[7] == '-' &&
+	    digits(ts + 8, 2) && ts[10] == 'T' && digits(ts + 11, 2) && ts[13] == ':' && digits(ts + 14, 2) &&
+	    ts[16] == ':' && digits(ts + 17, 2) && ts[19] == '.' && digits(ts + 20, 6) && !strcmp(ts + 26, "+00:00")) {
+		int mon = atoi(ts + 5), day = atoi(ts + 8);
+		return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && atoi(ts + 11) < 24 && atoi(ts + 14) < 60 &&
+		       atoi(ts + 17) <= 60;
+	}
+	return attune_parse_time(ts, &t) == 0;
+}
+
+jv attune_stream_event_row(const struct attune_entry *e)
 {
 	const char *type = NULL, *ts = NULL, *data = NULL, *source = NULL;
 	size_t tlen = 0, dlen = 0, slen = 0;
 	char now[40];
-	double t;
-	jv d, ev;
+	jv d, row = jv_array_sized(ATTUNE_EVENT_FIELDS);
 
 	for (size_t i = 0; i < e->nfields; i++) {
 		const char *f = e->fields[i];
@@ -147,15 +174,30 @@ jv attune_stream_event(const struct attune_entry *e)
 		jv_free(d);
 		d = jv_object();
 	}
-	if (!ts || attune_parse_time(ts, &t) < 0) {
+	if (!ts || !valid_time(ts)) {
 		attune_iso_time(attune_now(), now, sizeof now);
 		ts = now;
 	}
-	ev = jv_object_set(jv_object(), jv_string("event_id"), jv_string(e->id));
-	ev = jv_object_set(ev, jv_string("event_type"), type ? jv_string_sized(type, (int)tlen) : jv_string("unknown"));
-	ev = jv_object_set(ev, jv_string("timestamp"), jv_string(ts));
-	ev = jv_object_set(ev, jv_string("data"), d);
-	return jv_object_set(ev, jv_string("source"), source ? jv_string_sized(source, (int)slen) : jv_string("attune"));
+	row = jv_array_append(row, jv_string(e->id));
+	row = jv_array_append(row, type ? jv_string_sized(type, (int)tlen) : jv_string("unknown"));
+	row = jv_array_append(row, jv_string(ts));
+	row = jv_array_append(row, d);
+	return jv_array_append(row, source ? jv_string_sized(source, (int)slen) : jv_string("attune"));
+}
+
+jv attune_stream_event_object(jv row)
+{
+	jv ev = jv_object();
+
+	for (int i = 0; i < ATTUNE_EVENT_FIELDS; i++)
+		ev = jv_object_set(ev, jv_string(attune_stream_keys_order[i]), jv_array_get(jv_copy(row), i));
+	jv_free(row);
+	return ev;
+}
+
+jv attune_stream_event(const struct attune_entry *e)
+{
+	return attune_stream_event_object(attune_stream_event_row(e));
 }
 
 /* An entry id "ms" or "ms-seq" (decimal, 64-bit). 0 or -1. */
@@ -399,7 +441,7 @@ static int phase_entry(void *ctx, const char *key, const struct attune_entry *e)
 		push_ack(r, r->phase_src, e->id);
 		return 0;
 	}
-	return deliver(r, r->phase_src, attune_stream_event(e), e->id);
+	return deliver(r, r->phase_src, attune_stream_event_row(e), e->id);
 }
 
 static int finished(const struct run *r)
@@ -459,7 +501,7 @@ static int read_entry(void *ctx, const char *key, const struct attune_entry *e)
 	if (id_parse(e->id, &q->ms, &q->seq) < 0)
 		q->ms = q->seq = 0;
 	snprintf(q->id, sizeof q->id, "%s", e->id);
-	q->ev = attune_stream_event(e);
+	q->ev = attune_stream_event_row(e);
 	if (!r->c->group)
 		snprintf(s->cur, sizeof s->cur, "%s", e->id);
 	s->got++;
@@ -631,7 +673,7 @@ int attune_stream_consume(struct attune_store *st, const struct attune_consume *
 /* ---- reading and managing streams ---- */
 
 struct recent {
-	int (*cb)(void *ctx, jv event);
+	int (*cb)(void *ctx, jv row);
 	void *ctx;
 };
 
@@ -640,10 +682,10 @@ static int recent_entry(void *ctx, const char *key, const struct attune_entry *e
 	struct recent *rc = ctx;
 
 	(void)key;
-	return rc->cb(rc->ctx, attune_stream_event(e));
+	return rc->cb(rc->ctx, attune_stream_event_row(e));
 }
 
-int attune_stream_recent(struct attune_store *st, const char *type, long count, int (*cb)(void *ctx, jv event),
+int attune_stream_recent(struct attune_store *st, const char *type, long count, int (*cb)(void *ctx, jv row),
                          void *ctx)
 {
 	struct recent rc = {cb, ctx};

@@ -36,6 +36,14 @@ int attune_stream_publish_fd(struct attune_store *st, const char *type, int fd, 
  * missing source "attune". */
 jv attune_stream_event(const struct attune_entry *e);
 
+/* The same event as a row: the array of its values in the order of attune_stream_keys_order,
+ * cheaper to make and to print (attune_json_print_row) than the object. */
+#define ATTUNE_EVENT_FIELDS 5
+extern const char *const attune_stream_keys_order[ATTUNE_EVENT_FIELDS];
+jv attune_stream_event_row(const struct attune_entry *e);
+/* The object of a row (consumed). */
+jv attune_stream_event_object(jv row);
+
 /* Parse a --from position into a read cursor (an exclusive entry id, or "$"):
  * "$" (now), "0" (the beginning), an entry id "ms" or "ms-seq" (events after it), or an ISO-8601
  * time (events whose id time is at or after it). -1 if s is none of these. */
@@ -57,9 +65,9 @@ struct attune_consume {
 	long count;               /* stop after count delivered events (-1: no limit) */
 	double timeout;           /* stop after this many seconds (-1: never) */
 	int until_caught_up;      /* stop once nothing more is waiting */
-	/* Deliver one event (consumed): 0 delivered, 1 skipped (not counted, not acknowledged),
-	 * -1 output failed (stop). */
-	int (*deliver)(void *ctx, jv event);
+	/* Deliver one event as a row (attune_stream_event_row; consumed): 0 delivered, 1 skipped
+	 * (not counted, not acknowledged), -1 output failed (stop). */
+	int (*deliver)(void *ctx, jv row);
 	/* Make the deliveries so far durable (flush stdout); -1 when the output failed (stop, and
 	 * acknowledge nothing since the last successful flush). Called once per batch. */
 	int (*flush)(void *ctx);
@@ -75,9 +83,9 @@ struct attune_consume {
  * 124 (timeout, nothing delivered), 130/143, or a store status with err. */
 int attune_stream_consume(struct attune_store *st, const struct attune_consume *c, char *err, size_t errlen);
 
-/* The newest count events of type, newest first, each passed to cb (consumed; non-zero stops).
- * 0, or -1 with the store's error. */
-int attune_stream_recent(struct attune_store *st, const char *type, long count, int (*cb)(void *ctx, jv event),
+/* The newest count events of type, newest first, each passed to cb as a row (consumed; non-zero
+ * stops). 0, or -1 with the store's error. */
+int attune_stream_recent(struct attune_store *st, const char *type, long count, int (*cb)(void *ctx, jv row),
                          void *ctx);
 
 /* Registered streams: *out an array of {"event_type", "stream", "length"} (caller owns). 0 or -1. */
