@@ -52,8 +52,8 @@ deps:
 
 # The whole suite on both stores; the last line is "check: N passed, M failed".
 check: deps
-	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) sh tests/run.sh $(TESTS)
+	@$(MAKE) --no-print-directory all fuzz-build
+	@BUILD=$(BUILD) FUZZ=1 sh tests/run.sh $(TESTS)
 
 check-asan: deps
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
@@ -91,3 +91,22 @@ clean:
 
 .PHONY: all deps check check-asan demo bench install uninstall clean
 .SECONDARY:
+
+# libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_TIME seconds on its seed corpus.
+FUZZ_TIME ?= 60
+FUZZ_SRC = $(wildcard tests/fuzz/*_fuzz.c)
+FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
+FUZZ_FLAGS = -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" build/fuzz/libattune.a
+	@$(MAKE) --no-print-directory $(FUZZERS)
+
+build/fuzz/bin/%: tests/fuzz/%.c build/fuzz/libattune.a
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libattune.a $(LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh
+
+.PHONY: fuzz fuzz-build

@@ -108,6 +108,7 @@ struct attune_jreader {
 	int fed, eof, failed;
 	size_t fed_total;   /* bytes given to the parser */
 	size_t value_start; /* bytes consumed before the current value */
+	size_t stalled_at;  /* where the parser last stopped without a value */
 	char buf[65536];
 };
 
@@ -148,6 +149,17 @@ int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t err
 				return -1;
 			}
 			jv_free(v);
+			if (jv_parser_remaining(r->p) > 0) {
+				/* jq 1.6 can stop inside a buffer without a value or a message (e.g. at an
+				 * ASCII RS byte): go on with the rest, or fail if it made no progress. */
+				if (consumed == r->stalled_at) {
+					snprintf(err, errlen, "invalid JSON: unexpected byte at offset %zu", consumed);
+					r->failed = 1;
+					return -1;
+				}
+				r->stalled_at = consumed;
+				continue;
+			}
 			if (r->eof)
 				return 0;
 			if (r->fed_total - r->value_start > ATTUNE_MAX_VALUE + sizeof r->buf) {
@@ -168,6 +180,7 @@ int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t err
 			r->eof = 1;
 		jv_parser_set_buf(r->p, r->buf, (int)n, n != 0);
 		r->fed_total += (size_t)n;
+		r->stalled_at = (size_t)-1;
 		r->fed = 1;
 	}
 }

@@ -35,7 +35,7 @@ int attune_store_status(const struct attune_store *st) { return st->status; }
 const char *attune_store_url(const struct attune_store *st) { return st->url; }
 int attune_store_is_redis(const struct attune_store *st) { return st->redis; }
 
-static void url_free(struct store_url *u)
+void store_url_free(struct store_url *u)
 {
 	free(u->host);
 	free(u->socket);
@@ -75,8 +75,7 @@ static int env_password(struct store_url *u, char *err, size_t errlen)
 	return 0;
 }
 
-/* Parse url into u and a printable form without password into *shown. */
-static int url_parse(const char *url, struct store_url *u, char **shown, char *err, size_t errlen)
+int store_url_parse(const char *url, struct store_url *u, char **shown, char *err, size_t errlen)
 {
 	const char *rest, *at, *slash, *colon, *q;
 	char buf[1024];
@@ -192,9 +191,9 @@ struct attune_store *attune_store_open(const char *url, const char *ns, int *sta
 		return NULL;
 	}
 	st = calloc(1, sizeof *st);
-	if (!st || url_parse(url, &u, &st->url, err, errlen) < 0 || (u.redis && env_password(&u, err, errlen) < 0)) {
+	if (!st || store_url_parse(url, &u, &st->url, err, errlen) < 0 || (u.redis && env_password(&u, err, errlen) < 0)) {
 		if (st) {
-			url_free(&u);
+			store_url_free(&u);
 			free(st->url);
 			free(st);
 		}
@@ -205,7 +204,7 @@ struct attune_store *attune_store_open(const char *url, const char *ns, int *sta
 	st->ns = malloc(st->nslen + 1);
 	snprintf(st->ns, st->nslen + 1, "%s%s", ns, *ns ? ":" : "");
 	rc = u.redis ? store_redis_open(st, &u) : store_sqlite_open(st, &u);
-	url_free(&u);
+	store_url_free(&u);
 	if (rc < 0) {
 		*status = st->status;
 		snprintf(err, errlen, "%s", st->err);

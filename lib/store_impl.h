@@ -84,6 +84,11 @@ int store_fail(struct attune_store *st, int status, const char *fmt, ...) __attr
 int store_redis_open(struct attune_store *st, const struct store_url *u);
 int store_sqlite_open(struct attune_store *st, const struct store_url *u);
 
+/* Parse a store URL into u (free with store_url_free) and a printable form without password
+ * into *shown (malloc'd). -1 with err on a malformed URL; u must still be freed. */
+int store_url_parse(const char *url, struct store_url *u, char **shown, char *err, size_t errlen);
+void store_url_free(struct store_url *u);
+
 /* $ATTUNE_RETRY in seconds (default 30). */
 double store_retry_seconds(void);
 

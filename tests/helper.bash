@@ -1,5 +1,6 @@
 # helper.bash — loaded by every bats file: tools on PATH, a namespace and home per test,
 # ATTUNE_STORE for the store under test ($STORE: sqlite or redis, set by tests/run.sh).
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 

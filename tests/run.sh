@@ -16,7 +16,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -n "$ASAN" ]; then
-	export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0"
+	export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
 fi
 
@@ -70,9 +71,12 @@ run_store redis & p2=$!
 [ -z "$once" ] || STORE=none bats --tap $once >>"$work/once.tap" 2>&1 &
 p3=$!
 wait $p1 $p2 $p3
+# Each fuzzer for a few seconds, so that regressions are caught (make fuzz runs longer).
+: >"$work/fuzz.tap"
+[ -z "$FUZZ" ] || FUZZ_TIME=${FUZZ_TIME:-3} sh "$top/tests/fuzz/run.sh" >"$work/fuzz.tap" 2>&1
 
 passed=0 failed=0
-for s in sqlite redis once; do
+for s in sqlite redis once fuzz; do
 	f="$work/$s.tap"
 	[ -s "$f" ] || continue
 	ok=$(grep '^ok ' "$f" | grep -vic ' # skip')
