@@ -11,7 +11,7 @@
 #include "stream.h"
 
 static const char help[] =
-	"Usage: attune-stream COMMAND [OPTION]... [OPERAND]...\n"
+	"usage: attune-stream COMMAND [OPTION]... [OPERAND]...\n"
 	"Typed event streams: publish, consume and follow with backfill, consumer groups.\n"
 	"\n"
 	"Commands:\n"
@@ -315,11 +315,11 @@ static void check(const struct cmd *c, char **args, int n)
 			continue;
 		for (const struct option *lo = longopts; lo->name; lo++)
 			if (lo->val == *l)
-				attune_usage("option '--%s' does not apply to '%s'", lo->name, c->name);
-		attune_usage("option '-%c' does not apply to '%s'", *l, c->name);
+				attune_usage("option --%s does not apply to %s", lo->name, c->name);
+		attune_usage("option -%c does not apply to %s", *l, c->name);
 	}
 	if (n < c->min)
-		attune_usage("%s: missing %s", c->name, n == 0 ? "event type" : "operand");
+		attune_usage("%s: missing operand (an event type)", c->name);
 	if (n > c->max || (o.seen[O_EACH] && n > 1))
 		attune_usage("%s: too many operands", c->name);
 	for (int i = 0; i < n && i < c->ntypes; i++)
@@ -343,12 +343,12 @@ int main(int argc, char **argv)
 	attune_cli_parse(&tool, argc, argv, &o.cli, opt);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16); /* flushed once per batch */
 	if (o.cli.nargs == 0)
-		attune_usage("missing command (publish, consume, recent, list, info, trim, delete)");
+		attune_usage("missing subcommand (publish, consume, recent, list, info, trim, delete)");
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		if (!strcmp(o.cli.args[0], cmds[i].name))
 			c = &cmds[i];
 	if (!c)
-		attune_usage("unknown command '%s'", o.cli.args[0]);
+		attune_usage("unknown subcommand '%s'", o.cli.args[0]);
 	check(c, o.cli.args + 1, o.cli.nargs - 1);
 	if (o.cli.filter && !(o.filter = attune_filter_new(o.cli.filter, err, sizeof err)))
 		attune_usage("bad filter: %s", err);

@@ -243,12 +243,13 @@ int attune_stream_parse_from(const char *s, char cursor[ATTUNE_ID_MAX])
 	}
 	if (attune_parse_time(s, &t) < 0 || t < 0)
 		return -1;
-	/* The last possible id before the time's millisecond: XREAD starts after it. */
+	/* The last id before the time's millisecond (sequence numbers stay below 2^63 on both
+	 * stores): XREAD starts after it. */
 	ms = (unsigned long long)floor(t * 1000);
 	if (ms == 0)
 		strcpy(cursor, "0-0");
 	else
-		snprintf(cursor, ATTUNE_ID_MAX, "%llu-%llu", ms - 1, ULLONG_MAX);
+		snprintf(cursor, ATTUNE_ID_MAX, "%llu-%lld", ms - 1, LLONG_MAX);
 	return 0;
 }
 
