@@ -195,11 +195,13 @@ static int store_err(struct attune_store *st, char *err, size_t len)
 static int cmd_publish(struct attune_store *st, char **args, int n, char *err, size_t len)
 {
 	char id[1][ATTUNE_ID_MAX];
-	jv data = jv_object();
+	jv data;
 
 	if (o.seen[O_EACH])
 		return attune_stream_publish_fd(st, args[0], 0, o.source, o.maxlen, print_id, NULL, err, len);
-	if (n > 1 && attune_json_arg(args[1], &data, err, len) < 0)
+	if (n < 2)
+		data = jv_object();
+	else if (attune_json_arg(args[1], &data, err, len) < 0)
 		return EXIT_DATAERR;
 	if (jv_get_kind(data) != JV_KIND_OBJECT) {
 		jv_free(data);
