@@ -301,8 +301,8 @@ static const struct cmd {
 	{"publish", cmd_publish, 1, 2, 1, "pqESM"},
 	{"consume", cmd_consume, 0, 1 << 20, 1 << 20, "tcfpFUGCI"},
 	{"recent", cmd_recent, 1, 1, 1, "cfp"},
-	{"list", cmd_list, 0, 0, 0, "p"},
-	{"info", cmd_info, 1, 1, 1, "p"},
+	{"list", cmd_list, 0, 0, 0, "pf"},
+	{"info", cmd_info, 1, 1, 1, "pf"},
 	{"trim", cmd_trim, 1, 1, 1, "pqM"},
 	{"delete", cmd_delete, 1, 1, 1, "pq"},
 };
