@@ -151,19 +151,34 @@ static int valid_time(const char *ts)
 	return attune_parse_time(ts, &t) == 0;
 }
 
-jv attune_stream_event_row(const struct attune_entry *e)
+/* The string s as a jv, reused from *slot when it holds the same bytes: the type, the source
+ * and (within a published batch) the timestamp repeat from one entry to the next. */
+static jv cached(jv *slot, const char *s, size_t len)
+{
+	if (!slot)
+		return jv_string_sized(s, (int)len);
+	if (jv_get_kind(*slot) != JV_KIND_STRING || (size_t)jv_string_length_bytes(jv_copy(*slot)) != len ||
+	    memcmp(jv_string_value(*slot), s, len)) {
+		jv_free(*slot);
+		*slot = jv_string_sized(s, (int)len);
+	}
+	return jv_copy(*slot);
+}
+
+/* An entry's row; cache NULL, or 3 slots (jv_invalid() at first) kept between calls. */
+static jv event_row(const struct attune_entry *e, jv *cache)
 {
 	const char *type = NULL, *ts = NULL, *data = NULL, *source = NULL;
-	size_t tlen = 0, dlen = 0, slen = 0;
+	size_t tlen = 0, tslen = 0, dlen = 0, slen = 0;
 	char now[40];
-	jv d, row = jv_array_sized(ATTUNE_EVENT_FIELDS);
+	jv d, t, row = jv_array_sized(ATTUNE_EVENT_FIELDS);
 
 	for (size_t i = 0; i < e->nfields; i++) {
 		const char *f = e->fields[i];
 		if (!strcmp(f, "event_type"))
 			type = e->values[i], tlen = e->lens[i];
 		else if (!strcmp(f, "timestamp"))
-			ts = e->values[i];
+			ts = e->values[i], tslen = e->lens[i];
 		else if (!strcmp(f, "data"))
 			data = e->values[i], dlen = e->lens[i];
 		else if (!strcmp(f, "source"))
@@ -174,15 +189,24 @@ jv attune_stream_event_row(const struct attune_entry *e)
 		jv_free(d);
 		d = jv_object();
 	}
-	if (!ts || !valid_time(ts)) {
+	if (ts && cache && jv_get_kind(cache[1]) == JV_KIND_STRING && !strcmp(ts, jv_string_value(cache[1]))) {
+		t = jv_copy(cache[1]);
+	} else if (ts && valid_time(ts)) {
+		t = cached(cache ? &cache[1] : NULL, ts, tslen);
+	} else {
 		attune_iso_time(attune_now(), now, sizeof now);
-		ts = now;
+		t = jv_string(now);
 	}
 	row = jv_array_append(row, jv_string(e->id));
-	row = jv_array_append(row, type ? jv_string_sized(type, (int)tlen) : jv_string("unknown"));
-	row = jv_array_append(row, jv_string(ts));
+	row = jv_array_append(row, type ? cached(cache ? &cache[0] : NULL, type, tlen) : jv_string("unknown"));
+	row = jv_array_append(row, t);
 	row = jv_array_append(row, d);
-	return jv_array_append(row, source ? jv_string_sized(source, (int)slen) : jv_string("attune"));
+	return jv_array_append(row, source ? cached(cache ? &cache[2] : NULL, source, slen) : jv_string("attune"));
+}
+
+jv attune_stream_event_row(const struct attune_entry *e)
+{
+	return event_row(e, NULL);
 }
 
 jv attune_stream_event_object(jv row)
@@ -303,6 +327,7 @@ struct run {
 	size_t phase_src;          /* the stream of a pending or claim phase */
 	char seen[ATTUNE_ID_MAX];  /* pending phase: newest id already handled */
 	long fresh;                /* pending phase: entries not handled before */
+	jv cache[3];               /* event_row's strings */
 };
 
 static int count_reached(const struct run *r)
@@ -442,7 +467,7 @@ static int phase_entry(void *ctx, const char *key, const struct attune_entry *e)
 		push_ack(r, r->phase_src, e->id);
 		return 0;
 	}
-	return deliver(r, r->phase_src, attune_stream_event_row(e), e->id);
+	return deliver(r, r->phase_src, event_row(e, r->cache), e->id);
 }
 
 static int finished(const struct run *r)
@@ -502,7 +527,7 @@ static int read_entry(void *ctx, const char *key, const struct attune_entry *e)
 	if (id_parse(e->id, &q->ms, &q->seq) < 0)
 		q->ms = q->seq = 0;
 	snprintf(q->id, sizeof q->id, "%s", e->id);
-	q->ev = attune_stream_event_row(e);
+	q->ev = event_row(e, r->cache);
 	if (!r->c->group)
 		snprintf(s->cur, sizeof s->cur, "%s", e->id);
 	s->got++;
@@ -640,7 +665,7 @@ static int run_loop(struct run *r)
 
 int attune_stream_consume(struct attune_store *st, const struct attune_consume *c, char *err, size_t errlen)
 {
-	struct run r = {.st = st, .c = c};
+	struct run r = {.st = st, .c = c, .cache = {jv_invalid(), jv_invalid(), jv_invalid()}};
 	int rc = 0, status = 0;
 
 	*err = 0;
@@ -666,6 +691,8 @@ int attune_stream_consume(struct attune_store *st, const struct attune_consume *
 		free(r.s[i].q);
 		free(r.s[i].key);
 	}
+	for (int i = 0; i < 3; i++)
+		jv_free(r.cache[i]);
 	free(r.s);
 	free(r.acks);
 	return status;
