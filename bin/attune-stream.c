@@ -149,13 +149,20 @@ static int flush_out(void *ctx)
 	return 0;
 }
 
+/* Print {"event_id": id}; NULL ends a batch: flush. Non-zero on a write error. */
 static int print_id(void *ctx, const char *id)
 {
+	static const char *const key[] = {"event_id"};
+
 	if (!id)
 		return flush_out(ctx) < 0;
 	if (o.cli.quiet)
 		return 0;
-	return emit(ctx, jv_object_set(jv_object(), jv_string("event_id"), jv_string(id))) < 0;
+	if (attune_json_print_row(key, jv_array_append(jv_array(), jv_string(id)), o.cli.pretty) < 0) {
+		o.out_errno = errno;
+		return 1;
+	}
+	return 0;
 }
 
 /* Print an event given as a row; the same contract as emit. */
