@@ -555,7 +555,8 @@ static void merge(struct run *r)
 	}
 }
 
-/* Milliseconds to block: at most 0.5 s (so a signal ends us well within 1 s), and not past the deadline or the next periodic task. */
+/* Milliseconds to block: at most 0.5 s (so that a signal ends us well within 1 s), and not past
+ * the deadline or the next periodic task. */
 static long slice_ms(double now, double deadline, double next_task)
 {
 	double until = now + 0.5;
