@@ -1,5 +1,6 @@
 /* json.c — JSON through libjq's jv: parsing with positions, printing, jq filters. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,7 @@ struct attune_jreader {
 	int fd;
 	jv_parser *p;
 	int fed, eof, failed;
+	size_t buflen;      /* bytes of buf given to the parser last */
 	size_t fed_total;   /* bytes given to the parser */
 	size_t value_start; /* bytes consumed before the current value */
 	size_t stalled_at;  /* where the parser last stopped without a value */
@@ -179,10 +181,24 @@ int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t err
 		if (n == 0)
 			r->eof = 1;
 		jv_parser_set_buf(r->p, r->buf, (int)n, n != 0);
+		r->buflen = (size_t)n;
 		r->fed_total += (size_t)n;
 		r->stalled_at = (size_t)-1;
 		r->fed = 1;
 	}
+}
+
+int attune_jreader_ready(struct attune_jreader *r)
+{
+	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+
+	if (r->failed || r->eof)
+		return 1;
+	if (r->fed)
+		for (size_t i = r->buflen - (size_t)jv_parser_remaining(r->p); i < r->buflen; i++)
+			if (r->buf[i] != ' ' && r->buf[i] != '\t' && r->buf[i] != '\r' && r->buf[i] != '\n')
+				return 1;
+	return poll(&pfd, 1, 0) > 0;
 }
 
 void attune_jreader_free(struct attune_jreader *r)

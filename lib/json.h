@@ -22,6 +22,9 @@ struct attune_jreader *attune_jreader_new(int fd);
 /* 1 with *out the next value, 0 at end of input, -1 with err ("line L, column C: …",
  * a read error, or a value over 1 MiB). After -1 the reader only returns -1. */
 int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t errlen);
+/* 1 if input is at hand (buffered, readable, at its end), so next() will not wait for a writer;
+ * 0 if it would block. Lets a batching caller send what it has before waiting. */
+int attune_jreader_ready(struct attune_jreader *r);
 void attune_jreader_free(struct attune_jreader *r);
 
 /* Serialise compactly; the caller frees the result with free(). Consumes v. */

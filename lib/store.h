@@ -10,7 +10,8 @@
  * message for the user ("cannot connect to redis://…: Connection refused") and
  * attune_store_status() the exit code it maps to (69 unavailable, 77 not permitted, 65 data).
  * A lost Redis connection is retried with backoff for up to $ATTUNE_RETRY seconds (default
- * 30) before failing with 69. Callbacks may call other store functions; a non-zero return from
+ * 30) before failing with 69; with 0, a connection the server closed is re-made once at once,
+ * a server that is down is not waited for. After a lost reply a write may be applied twice. Callbacks may call other store functions; a non-zero return from
  * a callback stops the iteration and is returned by the function. Returned strings passed to
  * callbacks are valid only during the call. */
 #ifndef ATTUNE_STORE_H
@@ -104,7 +105,8 @@ int attune_store_xrange(struct attune_store *st, const char *key, const char *st
 int attune_store_xlast(struct attune_store *st, const char *key, char id[ATTUNE_ID_MAX]);
 /* Entries after ids[i] on each of n streams, oldest first per stream, at most count per stream
  * (0 = no limit). Blocks up to block_ms (0 = do not block; keep it <= 1000 so signals are seen)
- * when nothing is there. Returns the number of entries delivered; cb is called for each. */
+ * when nothing is there, and not at all once attune_interrupted is set. Returns the number of
+ * entries delivered; cb is called for each. */
 int attune_store_xread(struct attune_store *st, size_t n, const char *const *keys, const char *const *ids, long count,
                        long block_ms, attune_entry_cb cb, void *ctx);
 long long attune_store_xlen(struct attune_store *st, const char *key); /* 0 if missing */

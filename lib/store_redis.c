@@ -10,6 +10,7 @@
  * -> 77; WRONGTYPE and values that are not numbers (the data under the key is not what the
  * caller expects) -> 65; anything else (OOM, READONLY, NOGROUP, a command an old server lacks)
  * -> 69. LOADING and BUSY are transient and retried like a lost connection. */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +136,7 @@ static redisContext *dial(struct attune_store *st, int *refused)
 		redisFree(c);
 		return NULL;
 	}
+	fcntl(c->fd, F_SETFD, FD_CLOEXEC); /* not inherited by commands attune-beat runs */
 	set_timeout(c, IO_MS);
 	if (r->password) {
 		if (r->user)
@@ -933,7 +935,8 @@ static int subscribe(struct attune_store *st, struct waiter *w)
 	argv[0] = "SUBSCRIBE";
 	memcpy(argv + 1, w->channels, w->n * sizeof *argv);
 	while ((w->c = dial_retry(st, &b))) {
-		redisEnableKeepAlive(w->c);
+		if (!((struct redis *)st->impl)->socket) /* TCP only: it fails on a unix socket */
+			redisEnableKeepAlive(w->c);
 		redisAppendCommandArgv(w->c, c.argc, argv, NULL);
 		for (got = 0; got < w->n && !refused && redisGetReply(w->c, (void **)&rep) == REDIS_OK; got++) {
 			if ((refused = rep->type == REDIS_REPLY_ERROR))

@@ -65,14 +65,6 @@ int attune_stream_publish(struct attune_store *st, const char *type, jv datas, c
 	return rc < 0 ? -1 : 0;
 }
 
-/* Can fd be read without blocking (data, end of file or an error)? */
-static int input_ready(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	return poll(&p, 1, 0) > 0;
-}
-
 int attune_stream_publish_fd(struct attune_store *st, const char *type, int fd, const char *source, long long maxlen,
                              int (*on_id)(void *ctx, const char *id), void *ctx, char *err, size_t errlen)
 {
@@ -94,7 +86,7 @@ int attune_stream_publish_fd(struct attune_store *st, const char *type, int fd, 
 			batch = jv_array_append(batch, v);
 			n++, nread++;
 			/* Pipelining: publish when the batch is full or the writer makes us wait. */
-			if (n < ATTUNE_STREAM_BATCH && input_ready(fd))
+			if (n < ATTUNE_STREAM_BATCH && attune_jreader_ready(r))
 				continue;
 		}
 		if (n > 0) {

@@ -27,7 +27,7 @@ while [ $i -lt 20 ] && [ -z "$redis_pid" ]; do
 	i=$((i + 1))
 	port=$(( (($$ * 7919 + i * 104729 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000) + 30000 ))
 	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+	redis-server --port "$port" --bind 127.0.0.1 --unixsocket "$work/redis.sock" --save '' --appendonly no --dir "$work" \
 		--logfile "$work/redis.log" >/dev/null 2>&1 &
 	pid=$!
 	j=0
@@ -39,7 +39,7 @@ while [ $i -lt 20 ] && [ -z "$redis_pid" ]; do
 	[ -z "$redis_pid" ] && kill "$pid" 2>/dev/null
 done
 [ -n "$redis_pid" ] || { echo "run: cannot start redis-server" >&2; echo "check: 0 passed, 1 failed"; exit 1; }
-export REDIS_PORT="$port"
+export REDIS_PORT="$port" REDIS_SOCKET="$work/redis.sock"
 
 files=$*
 [ -n "$files" ] || files=$(ls "$top"/tests/*.bats 2>/dev/null)
@@ -62,6 +62,11 @@ run_store() {
 		ATTUNE_STORE=$url ATTUNE_NAMESPACE="unit$$" STORE=$1 "$u" >>"$out" 2>&1 ||
 			grep -q '^not ok' "$out" || echo "not ok - $(basename "$u") [$1] exited with status $?" >>"$out"
 	done
+	if [ "$1" = redis ] && [ -x "$top/$BUILD/unit/store_test" ]; then
+		echo "# unit store_test [redis over a unix socket]" >>"$out"
+		ATTUNE_STORE="unix://$REDIS_SOCKET" ATTUNE_NAMESPACE="unix$$" "$top/$BUILD/unit/store_test" >>"$out" 2>&1 ||
+			echo "not ok - store_test over a unix socket" >>"$out"
+	fi
 	[ -z "$per" ] || STORE=$1 bats --tap $per >>"$out" 2>&1
 }
 

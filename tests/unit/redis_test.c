@@ -78,9 +78,12 @@ static int server_start(struct server *s)
 		execvp("redis-server", (char **)argv);
 		_exit(127);
 	}
+	/* up when it answers, on the socket too (TCP listens first) */
 	for (double end = now() + 5; now() < end; nap(0.01)) {
-		redisContext *c = redisConnect("127.0.0.1", s->port);
-		int up = c && !c->err;
+		redisContext *c = *s->sock ? redisConnectUnix(s->sock) : redisConnect("127.0.0.1", s->port);
+		redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
+		int up = r != NULL;
+		freeReplyObject(r);
 		redisFree(c);
 		if (up)
 			return 0;

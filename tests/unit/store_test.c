@@ -777,6 +777,27 @@ TEST(del_every_kind)
 	list_free(&l);
 }
 
+/* A key holds one kind of value: SET replaces any kind, SET NX sees any kind. */
+TEST(one_kind_per_key)
+{
+	struct list l = {0};
+	char buf[16];
+
+	CHECK(attune_store_hincr(st, "kind:1", "f", 1, NULL) == 0);
+	CHECK(attune_store_set_nx(st, "kind:1", "s", 1, 0) == 0);
+	CHECK(attune_store_set(st, "kind:1", "s", 1, 0) == 0);
+	CHECK(sget("kind:1", buf, sizeof buf) == 1 && !strcmp(buf, "s"));
+	CHECK(xadd1(st, "kind:2", "d", NULL) >= 0);
+	CHECK(attune_store_set(st, "kind:2", "t", 1, 0) == 0);
+	CHECK(sget("kind:2", buf, sizeof buf) == 1 && !strcmp(buf, "t"));
+	CHECK(attune_store_scan(st, "kind:", key_cb, &l) == 0 && distinct(&l) == 2);
+	list_free(&l);
+	CHECK(attune_store_del(st, "kind:1") == 1);
+	CHECK(attune_store_hincr(st, "kind:1", "f", 1, NULL) == 0);
+	CHECK(attune_store_hgetall(st, "kind:1", field_cb, &l) == 0 && l.n == 1 && !strcmp(l.v[0], "1"));
+	list_free(&l);
+}
+
 /* ---- wake-ups ---- */
 
 /* The time just before the notify, in microseconds. */
@@ -919,6 +940,49 @@ TEST(concurrent_claims)
 	}
 }
 
+static int count_cb(void *ctx, const char *key, const struct attune_entry *e)
+{
+	(void)key;
+	(void)e;
+	++*(long *)ctx;
+	return 0;
+}
+
+static long child_group_read(struct attune_store *s, void *arg)
+{
+	const char *keys[] = {"conc:x"};
+	long n = 0;
+	int rc;
+
+	(void)arg;
+	while ((rc = attune_store_xreadgroup(s, "g", "c", 1, keys, 7, 0, count_cb, &n)) > 0)
+		;
+	return rc < 0 ? -1000 : n;
+}
+
+/* Competing consumers of one group: every entry is delivered once. */
+TEST(concurrent_group_reads)
+{
+	const char *f[] = {"data"}, *v[] = {"d"};
+	size_t len[] = {1};
+	static struct attune_entry e[400];
+	struct groups gs = {0};
+	pid_t pid[4];
+	int fd[4];
+	long total = 0;
+
+	for (int i = 0; i < 400; i++)
+		e[i] = (struct attune_entry){"", 1, f, v, len};
+	CHECK(attune_store_xadd(st, "conc:x", 400, e, 0, NULL) >= 0);
+	CHECK(attune_store_xgroup_create(st, "conc:x", "g", "0") == 1);
+	for (int i = 0; i < 4; i++)
+		pid[i] = spawn(0, child_group_read, NULL, &fd[i]);
+	for (int i = 0; i < 4; i++)
+		total += reap(pid[i], fd[i]);
+	CHECK(total == 400);
+	CHECK(attune_store_xgroups(st, "conc:x", group_cb, &gs) == 0 && gs.n == 1 && gs.pending[0] == 400);
+}
+
 static long child_hincr(struct attune_store *s, void *arg)
 {
 	(void)arg;
@@ -967,11 +1031,13 @@ int main(void)
 	RUN(consumer_groups);
 	RUN(xreadgroup_blocking);
 	RUN(del_every_kind);
+	RUN(one_kind_per_key);
 	RUN(notify_latency);
 	RUN(notify_not_missed);
 	RUN(interrupted);
 	RUN(concurrent_claims);
 	RUN(concurrent_hincr);
+	RUN(concurrent_group_reads);
 	attune_store_close(st);
 	return check_done();
 }

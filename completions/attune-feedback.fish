@@ -1,0 +1,41 @@
+# fish completion for attune-feedback
+set -l subs rate confidence list import export score history stats recommend underperforming clear query queries
+function __attune_feedback_templates
+    timeout 2 attune-feedback list -o text 2>/dev/null | tail -n +2 | string split -f1 ' '
+end
+complete -c attune-feedback -f
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a rate -d 'add a good or bad rating'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a confidence -d "a template's confidence"
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a list -d 'rank the templates'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a import -d 'set the counts from feedback.json'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a export -d 'print the counts as feedback.json'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a score -d 'record a quality score'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a history -d 'newest quality scores'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a stats -d 'quality statistics'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a recommend -d 'which tier to use'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a underperforming -d 'stages below a threshold'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a clear -d 'delete quality scores'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a query -d 'log a help query'
+complete -c attune-feedback -n "not __fish_seen_subcommand_from $subs" -a queries -d 'summarise the help-query log'
+complete -c attune-feedback -n "__fish_seen_subcommand_from rate confidence" -a '(__attune_feedback_templates)' -d 'template'
+complete -c attune-feedback -n "__fish_seen_subcommand_from rate" -a 'good bad' -d 'rating'
+complete -c attune-feedback -n "__fish_seen_subcommand_from score" -a 'cheap capable premium' -d 'tier'
+complete -c attune-feedback -n "__fish_seen_subcommand_from import" -F
+complete -c attune-feedback -s s -l store -r -d 'store URL'
+complete -c attune-feedback -l namespace -r -d 'key prefix'
+complete -c attune-feedback -s c -l count -r -n "__fish_seen_subcommand_from list history queries" -d 'how many'
+complete -c attune-feedback -l sort -x -a 'lower_bound confidence n' -n "__fish_seen_subcommand_from list" -d 'order'
+complete -c attune-feedback -l tier -x -a 'cheap capable premium' -n "__fish_seen_subcommand_from history stats recommend" -d 'one tier'
+complete -c attune-feedback -l meta -r -n "__fish_seen_subcommand_from score query" -d 'metadata object'
+complete -c attune-feedback -l threshold -r -n "__fish_seen_subcommand_from underperforming" -d 'quality below'
+complete -c attune-feedback -l source -r -n "__fish_seen_subcommand_from query" -d 'where the lookup ran'
+complete -c attune-feedback -l mode -r -n "__fish_seen_subcommand_from query" -d 'lookup mode'
+complete -c attune-feedback -l found -n "__fish_seen_subcommand_from query" -d 'it found a topic'
+complete -c attune-feedback -l not-found -n "__fish_seen_subcommand_from query" -d 'it found nothing'
+complete -c attune-feedback -l duration-ms -r -n "__fish_seen_subcommand_from query" -d 'how long it took (ms)'
+complete -c attune-feedback -l days -r -n "__fish_seen_subcommand_from queries" -d 'last N days'
+complete -c attune-feedback -s o -l format -x -a 'json text' -d 'output format'
+complete -c attune-feedback -s p -l pretty -d 'indented JSON'
+complete -c attune-feedback -s q -l quiet -d 'print nothing'
+complete -c attune-feedback -s h -l help -d 'show help'
+complete -c attune-feedback -s V -l version -d 'show version'

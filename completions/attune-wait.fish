@@ -1,0 +1,18 @@
+# fish completion for attune-wait
+complete -c attune-wait -f
+complete -c attune-wait -s h -l help -d 'print usage'
+complete -c attune-wait -s V -l version -d 'print the version'
+complete -c attune-wait -s s -l store -r -a 'redis:// unix:// sqlite://' -d 'store URL'
+complete -c attune-wait -l namespace -r -d 'key prefix'
+complete -c attune-wait -s a -l agent -r -d 'receiving agent'
+complete -c attune-wait -l type -r -a 'ready task_complete abort checkpoint error approval_request approval_response' -d 'only this signal type'
+complete -c attune-wait -l from -r -d 'only signals from this agent'
+complete -c attune-wait -s f -l filter -r -d 'jq program'
+complete -c attune-wait -s t -l timeout -r -d 'give up after (duration)'
+complete -c attune-wait -s c -l count -r -d 'take N signals'
+complete -c attune-wait -l follow -d 'keep taking until interrupted'
+complete -c attune-wait -l drain -d 'take every pending match, then exit'
+complete -c attune-wait -l peek -d 'print without taking'
+complete -c attune-wait -l poll -r -d 're-check interval (duration)'
+complete -c attune-wait -s p -l pretty -d 'indented JSON'
+complete -c attune-wait -s q -l quiet -d 'print nothing'
