@@ -8,39 +8,12 @@
 #     with the peak RSS of the consumer — beside redis-cli XRANGE - + of the same stream.
 # Then the same two figures on the embedded store (N_SQLITE events; no peer).
 # Median of RUNS runs each (default 1).
-top=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${ATTUNE_BIN:-$top/${BUILD:-build}/bin}
+. "$(dirname "$0")/redis.inc"
+BIN=$top/$BUILD/bin
 N=${N:-1000000}
 N_SQLITE=${N_SQLITE:-200000}
 RUNS=${RUNS:-1}
-work=$(mktemp -d "${TMPDIR:-/tmp}/attune-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-i=0
-while [ $i -lt 20 ] && [ -z "$pid" ]; do
-	i=$((i + 1))
-	port=$(( ($$ * 7919 + i * 104729 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 + 30000 ))
-	redis-cli -p "$port" ping >/dev/null 2>&1 && continue
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-		--logfile "$work/redis.log" >/dev/null 2>&1 &
-	p=$!
-	j=0
-	while [ $j -lt 50 ]; do
-		if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then pid=$p; break; fi
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-		j=$((j + 1))
-	done
-	[ -z "$pid" ] && kill "$p" 2>/dev/null
-done
-[ -n "$pid" ] || { echo "stream.sh: cannot start redis-server" >&2; exit 1; }
-unset ATTUNE_NAMESPACE ATTUNE_AGENT REDIS_URL
+port=$REDIS_PORT
 redis="redis://127.0.0.1:$port"
 
 # The events: heartbeat-like objects, one a line; and the same XADDs in the redis protocol.
