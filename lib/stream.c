@@ -176,7 +176,7 @@ static jv event_row(const struct attune_entry *e, jv *cache)
 		else if (!strcmp(f, "source"))
 			source = e->values[i], slen = e->lens[i];
 	}
-	d = data ? jv_parse_sized(data, (int)dlen) : jv_invalid();
+	d = data ? attune_json_value(data, dlen) : jv_invalid();
 	if (jv_get_kind(d) != JV_KIND_OBJECT) {
 		jv_free(d);
 		d = jv_object();

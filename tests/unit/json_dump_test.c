@@ -1,4 +1,5 @@
-/* json_dump_test.c — attune_json_dump writes exactly what jq 1.6's jv_dump_string(v, 0) writes. */
+/* json_dump_test.c — attune_json_dump writes exactly what jq 1.6's jv_dump_string(v, 0) writes,
+ * and attune_json_value reads exactly what jv_parse_sized reads. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,10 +52,60 @@ TEST(nested)
 		CHECK(same(jv_parse(texts[i])));
 }
 
+/* attune_json_value(text) and jv_parse_sized(text) give the same value, key order included. */
+static int reads_same(const char *text)
+{
+	jv a = attune_json_value(text, strlen(text)), b = jv_parse_sized(text, (int)strlen(text));
+	int ok;
+
+	if (!jv_is_valid(a) || !jv_is_valid(b)) {
+		ok = !jv_is_valid(a) && !jv_is_valid(b);
+		jv_free(a);
+		jv_free(b);
+	} else {
+		jv da = jv_dump_string(a, 0), db = jv_dump_string(b, 0);
+		ok = !strcmp(jv_string_value(da), jv_string_value(db));
+		jv_free(da);
+		jv_free(db);
+	}
+	if (!ok)
+		fprintf(stderr, "# reads differently: %s\n", text);
+	return ok;
+}
+
+TEST(reading)
+{
+	const char *texts[] = {
+		"{\"agent_id\": \"agent-7\", \"progress\": 0.123456, \"ok\": true, \"x\": null, \"f\": false}",
+		" [1, -0, 0.5e-3, 1E+400, -1e-400, 123456789012345678901234567890, 1.7976931348623157e308] ",
+		"{\"a\": 1, \"b\": 2, \"a\": 3}", "{\"esc\": \"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t\"}",
+		"{\"u\": \"\\u00e9\\ud83d\\ude00\"}", "{\"raw\": \"h\xc3\xa9\"}", "\"bad \xff\"", "{\"del\": \"\x7f\"}",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+		"{}", "[]", "{ }", "[ ]", "0", "\"\"", "true", "null", "nan", "-", "01", "1.", ".5", "1e", "+1", "[1,]",
+		"{\"a\":}", "{\"a\" 1}", "{1: 2}", "[1 2]", "{\"a\": 1} x", "", "   ", "tru", "[", "\"open", "{\"c\": \"\x01\"}",
+		"{\"a\": [1, {\"b\": [true, false, null, \"s\"]}], \"n\": -12.5E-2}",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+		CHECK(reads_same(texts[i]));
+	/* numbers: many random doubles written as %.17g, %.6g and %g */
+	srand(7);
+	for (int i = 0; i < 20000; i++) {
+		unsigned long long bits = ((unsigned long long)rand() << 40) ^ ((unsigned long long)rand() << 20) ^ rand();
+		double d;
+		char text[64];
+		memcpy(&d, &bits, sizeof d);
+		if (d != d || d - d != 0)
+			continue;
+		snprintf(text, sizeof text, i % 3 == 0 ? "%.17g" : i % 3 == 1 ? "%.6g" : "%g", d);
+		CHECK(reads_same(text));
+	}
+}
+
 int main(void)
 {
 	RUN(strings);
 	RUN(numbers);
 	RUN(nested);
+	RUN(reading);
 	return check_done();
 }
