@@ -92,7 +92,7 @@ static jv fp_string(struct fastp *f)
 		if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7f)
 			return fp_fail(f);
 		if (*q == '\\') {
-			if (++q == f->end || !strchr("\"\\/bfnrt", *q))
+			if (++q == f->end || !*q || !strchr("\"\\/bfnrt", *q))
 				return fp_fail(f);
 			escapes = 1;
 		}

@@ -52,10 +52,11 @@ TEST(nested)
 		CHECK(same(jv_parse(texts[i])));
 }
 
-/* attune_json_value(text) and jv_parse_sized(text) give the same value, key order included. */
-static int reads_same(const char *text)
+/* attune_json_value and jv_parse_sized read the n bytes of text as the same value, key order
+ * included. */
+static int reads_same_n(const char *text, size_t n)
 {
-	jv a = attune_json_value(text, strlen(text)), b = jv_parse_sized(text, (int)strlen(text));
+	jv a = attune_json_value(text, n), b = jv_parse_sized(text, (int)n);
 	int ok;
 
 	if (!jv_is_valid(a) || !jv_is_valid(b)) {
@@ -73,6 +74,11 @@ static int reads_same(const char *text)
 	return ok;
 }
 
+static int reads_same(const char *text)
+{
+	return reads_same_n(text, strlen(text));
+}
+
 TEST(reading)
 {
 	const char *texts[] = {
@@ -87,6 +93,7 @@ TEST(reading)
 	};
 	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
 		CHECK(reads_same(texts[i]));
+	CHECK(reads_same_n("\"\\\0@f\"", 6)); /* a backslash before a NUL byte */
 	/* numbers: many random doubles written as %.17g, %.6g and %g */
 	srand(7);
 	for (int i = 0; i < 20000; i++) {
