@@ -63,11 +63,10 @@ restart_redis() {
 	reap $BG; assert_equal "$ST" 0
 	run jq -c '[.signal_type, .payload.n]' "$BATS_TEST_TMPDIR/w"
 	assert_output '["after",1]'
-	# a --follow reader, twice through a restart
+	# a reader of two signals: one before the restart, one after
 	bg "$BATS_TEST_TMPDIR/f" timeout 20 attune-wait -a C -c 2
-	sleep 0.3
-	restart_redis 0.5
 	attune-signal -q --to C one
+	wait_until 5 test -s "$BATS_TEST_TMPDIR/f"
 	restart_redis 0.5
 	attune-signal -q --to C two
 	reap $BG; assert_equal "$ST" 0
@@ -90,6 +89,30 @@ restart_redis() {
 	reap $BG; assert_equal "$ST" 0
 	run jq -c '[.request_id == "'"$id"'", .approved, .responder]' "$BATS_TEST_TMPDIR/r"
 	assert_output '[true,true,"ops"]'
+}
+
+@test "a blocked attune-stream consume survives a Redis restart and gets the event published afterwards" {
+	redis_only
+	pr_start_durable
+	export ATTUNE_RETRY=10
+	attune-stream publish -q build '{"n": 0}'
+	bg "$BATS_TEST_TMPDIR/c" timeout 20 attune-stream consume build -c 1
+	local plain=$BG
+	bg "$BATS_TEST_TMPDIR/g" timeout 20 attune-stream consume build --group g --consumer c1 -c 2 --from 0
+	local group=$BG
+	sleep 0.5
+	restart_redis 1
+	attune-stream publish -q build '{"n": 1}'
+	reap $plain
+	assert_equal "$ST" 0
+	reap $group
+	assert_equal "$ST" 0
+	run jq -c .data.n "$BATS_TEST_TMPDIR/c"
+	assert_output 1
+	run jq -sc 'map(.data.n)' "$BATS_TEST_TMPDIR/g"
+	assert_output '[0,1]'
+	run attune-stream info build
+	jq -e '.groups[0].pending == 0' <<<"$output"
 }
 
 @test "a write while Redis restarts is made once it is back (within ATTUNE_RETRY)" {
@@ -120,16 +143,20 @@ restart_redis() {
 	local w=$BG
 	bg "$BATS_TEST_TMPDIR/r" timeout 20 attune-approve request -t 60 deploy
 	local r=$BG
+	bg "$BATS_TEST_TMPDIR/c" timeout 20 attune-stream consume build
+	local c=$BG
 	sleep 0.5
 	local t0
 	t0=$(now_ms)
 	pr_kill
 	reap $w; assert_equal "$ST" 69
 	reap $r; assert_equal "$ST" 69
+	reap $c; assert_equal "$ST" 69
 	local took=$(($(now_ms) - t0))
 	[ "$took" -ge 1500 ] || fail "gave up after ${took} ms, before ATTUNE_RETRY=2 s"
 	[ "$took" -le 8000 ] || fail "took ${took} ms to give up with ATTUNE_RETRY=2 s"
-	[ ! -s "$BATS_TEST_TMPDIR/w" ] && [ ! -s "$BATS_TEST_TMPDIR/r" ]
+	[ ! -s "$BATS_TEST_TMPDIR/w" ] && [ ! -s "$BATS_TEST_TMPDIR/r" ] && [ ! -s "$BATS_TEST_TMPDIR/c" ]
+	grep -q "^attune-stream: .*127.0.0.1:$PR_PORT" "$BATS_TEST_TMPDIR/c.err"
 	grep -q "^attune-wait: .*127.0.0.1:$PR_PORT" "$BATS_TEST_TMPDIR/w.err"
 	grep -q "^attune-approve: .*127.0.0.1:$PR_PORT" "$BATS_TEST_TMPDIR/r.err"
 	# and a tool started while it is down waits ATTUNE_RETRY, not more
@@ -250,6 +277,37 @@ big_payload() {
 	assert_output '[["targeted",1,200000],["everyone",2,200000]]'
 }
 
+@test "group events not written (reader gone, SIGTERM, SIGINT) stay pending and are delivered again" {
+	attune-stream publish -q build '{"n": 1}'
+	big_payload 2 | attune-stream publish -q build -
+	attune-stream consume build --group g --consumer c1 --from 0 -c 1 -t 0 >/dev/null # creates the group
+	# n 2: the reader is gone before it is written
+	{ sleep 0.3; timeout 5 attune-stream consume build --group g --consumer c1 -c 1; } | true
+	run attune-stream info build
+	jq -e '.groups[0].pending == 1' <<<"$output" || fail "$output"
+	# n 2 again (own pending first), stuck on a full pipe, then a signal
+	local sig w
+	for sig in TERM INT; do
+		rm -f "$BATS_TEST_TMPDIR/fifo"
+		blocked_reader
+		attune-stream consume build --group g --consumer c1 -c 1 >"$FIFO" 3>&- &
+		w=$!
+		BG_PIDS="$BG_PIDS $w"
+		sleep 0.5
+		kill -"$sig" $w
+		reap $w
+		[ "$ST" = $((128 + $(kill -l "$sig"))) ] || fail "SIG$sig: status $ST"
+	done
+	run attune-stream info build
+	jq -e '.groups[0].pending == 1' <<<"$output" || fail "$output"
+	# another member takes it over once it is idle long enough; then nothing is pending
+	run --separate-stderr timeout 10 attune-stream consume build --group g --consumer c2 --claim-idle 1ms -c 1 -t 5
+	assert_success
+	jq -e '.data.n == 2 and (.data.blob | length) == 200000' <<<"$output"
+	run attune-stream info build
+	jq -e '.groups[0].pending == 0' <<<"$output" || fail "$output"
+}
+
 # ---- nothing lost: concurrency ----
 
 # count_lines FILE… — total lines, for wait_until.
@@ -318,6 +376,33 @@ lines_at_least() {
 	done
 }
 
+@test "a consumer group of 3 members and 2 publishers x 100 events: each event to exactly one member" {
+	command -v attune-stream >/dev/null || skip "attune-stream is not built"
+	attune-stream publish -q build '{"w": 0, "i": 0}'
+	attune-stream consume build --group g --consumer c0 --from 0 -c 1 -t 5 >"$BATS_TEST_TMPDIR/m0"
+	local m p
+	for m in 1 2 3; do
+		bg "$BATS_TEST_TMPDIR/m$m" timeout 60 attune-stream consume build --group g --consumer "c$m"
+	done
+	local members=$BG_PIDS
+	for p in 1 2; do
+		bg "$BATS_TEST_TMPDIR/p$p" bash -c "for i in \$(seq 100); do echo \"{\\\"w\\\": $p, \\\"i\\\": \$i}\"; done |
+			attune-stream publish -q --each build"
+		eval "pub$p=$BG"
+	done
+	for p in 1 2; do
+		eval "reap \$pub$p"
+		assert_equal "$ST" 0
+	done
+	wait_until 30 lines_at_least 201 "$BATS_TEST_TMPDIR"/m?
+	for m in $members; do kill -TERM "$m" 2>/dev/null; done
+	for m in $members; do reap "$m"; done
+	run jq -sc '[length, (map([.data.w, .data.i]) | unique | length)]' "$BATS_TEST_TMPDIR"/m?
+	assert_output '[201,201]'
+	run attune-stream info build
+	jq -e '.groups[0].pending == 0 and .groups[0].lag == 0' <<<"$output" || fail "$output"
+}
+
 # ---- nothing lost: --each cut by a bad value ----
 
 @test "attune-signal --each cut by a bad value sends exactly the values before it" {
@@ -346,6 +431,30 @@ $bad
 	run attune-wait -a D -t 0 --drain
 	run jq -sc 'map(.payload.n)' <<<"$output"
 	assert_output '[1]'
+}
+
+@test "attune-stream publish --each cut by a bad value publishes exactly the values before it" {
+	local bad n=0
+	for bad in '{"a": ' '[1, 2]' '"text"' 'nul' '{"x": 1,}'; do
+		n=$((n + 1))
+		run --separate-stderr attune-stream publish --each "t$n" <<<"{\"n\": 1} {\"n\": 2}
+$bad
+{\"n\": 4}"
+		assert_failure 65
+		[[ $stderr == attune-stream:* ]] || fail "stderr: $stderr"
+		[ "$(wc -l <<<"$output")" -eq 2 ] || fail "printed for '$bad': $output"
+		run attune-stream consume "t$n" --from 0 --until-caught-up
+		[ "$(jq -sc 'map(.data.n)' <<<"$output")" = "[1,2]" ] || fail "published for '$bad': $output"
+	done
+	{
+		echo '{"n": 1}'
+		/usr/bin/python3 -c "import json; print(json.dumps({'n': 2, 'blob': 'x' * 1048576}))"
+		echo '{"n": 3}'
+	} | { attune-stream publish -q --each big 2>"$BATS_TEST_TMPDIR/err" || echo "status $?" >"$BATS_TEST_TMPDIR/st"; }
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/st")" "status 65"
+	grep -q '1 MiB' "$BATS_TEST_TMPDIR/err"
+	run attune-stream consume big --from 0 --until-caught-up -f .data.n
+	assert_output 1
 }
 
 # ---- bad input: random bytes, oversized values ----
@@ -384,6 +493,8 @@ STDIN_READERS=(
 	"attune-feedback import -"
 	"attune-feedback import /dev/stdin"
 	"attune-feedback score wf st cheap 0.5 --meta -"
+	"attune-stream publish build -"
+	"attune-stream publish --each build"
 )
 
 @test "random bytes on stdin: exit 65 with a message, never a crash, nothing printed or written" {
@@ -534,6 +645,23 @@ feedback | --source      | -               | -  |
 feedback | --mode        | -               | -  |
 feedback | --duration-ms | -1              | 2  | query t --source s --mode m --found
 feedback | --days        | 0               | 2  | queries
+stream   | -s            | nope://x        | 2  | list
+stream   | --store       | unix://rel      | 2  | list
+stream   | --namespace   | 'a b'           | 2  | list
+stream   | --source      | -               | -  |
+stream   | --maxlen      | -1              | 2  | publish build
+stream   | --from        | nope            | 2  | consume build -t 0
+stream   | --group       | a:b             | 2  | consume build --consumer c -t 0
+stream   | --consumer    | 'a b'           | 2  | consume build --group g -t 0
+stream   | --claim-idle  | x               | 2  | consume build --group g --consumer c -t 0
+stream   | -a            | a:b             | 2  | consume build -t 0
+stream   | --agent       | ''              | 2  | consume build -t 0
+stream   | -c            | 0               | 2  | consume build -t 0
+stream   | --count       | 1.5             | 2  | recent build
+stream   | -t            | x               | 2  | consume build
+stream   | --timeout     | -1              | 2  | consume build
+stream   | -f            | '((('           | 2  | consume build -t 0
+stream   | --filter      | '.['            | 2  | consume build -t 0
 EOF2
 )
 
