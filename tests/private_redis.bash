@@ -39,8 +39,8 @@ pr_kill() {
 	local j
 	[ -n "$PR_PID" ] || return 0
 	kill -9 "$PR_PID" 2>/dev/null
-	for j in $(seq 50); do
-		kill -0 "$PR_PID" 2>/dev/null || break
+	for j in $(seq 50); do # gone, or a zombie waiting for init
+		case $(ps -o stat= -p "$PR_PID" 2>/dev/null) in "" | Z*) break ;; esac
 		sleep 0.05
 	done
 	PR_PID=
