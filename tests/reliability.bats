@@ -167,6 +167,79 @@ restart_redis() {
 	[ "$took" -ge 800 ] && [ "$took" -le 5000 ] || fail "took ${took} ms with ATTUNE_RETRY=1"
 }
 
+# lossy_proxy PORT WORD — a TCP proxy to the private server on PORT: the first command holding
+# WORD reaches the server, but its reply is dropped with the connection (a reply lost on the way).
+lossy_proxy() {
+	cat >"$BATS_TEST_TMPDIR/proxy.py" <<-'EOF'
+	import socket, sys, threading, time
+	lport, tport, word = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+	dropped = []
+	srv = socket.socket()
+	srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	srv.bind(("127.0.0.1", lport))
+	srv.listen(16)
+	srv.settimeout(30)
+	def close(*ss):
+	    for s in ss:
+	        try: s.shutdown(socket.SHUT_RDWR)
+	        except OSError: pass
+	        s.close()
+	def up(c, u, conn):
+	    try:
+	        while True:
+	            d = c.recv(65536)
+	            if not d: break
+	            if word in d.upper() and not dropped:
+	                dropped.append(1); conn["mute"] = True
+	                u.sendall(d); time.sleep(0.3); break
+	            u.sendall(d)
+	    except OSError: pass
+	    close(c, u)
+	def down(u, c, conn):
+	    try:
+	        while True:
+	            d = u.recv(65536)
+	            if not d or conn["mute"]: break
+	            c.sendall(d)
+	    except OSError: pass
+	    close(c, u)
+	print("ready", flush=True)
+	while True:
+	    c, _ = srv.accept()
+	    u = socket.create_connection(("127.0.0.1", tport))
+	    conn = {"mute": False}
+	    threading.Thread(target=up, args=(c, u, conn), daemon=True).start()
+	    threading.Thread(target=down, args=(u, c, conn), daemon=True).start()
+	EOF
+	bg "$BATS_TEST_TMPDIR/proxy.out" timeout 30 /usr/bin/python3 "$BATS_TEST_TMPDIR/proxy.py" "$1" "$PR_PORT" "$2"
+	wait_until 5 grep -q ready "$BATS_TEST_TMPDIR/proxy.out"
+}
+
+@test "Redis: a write whose reply was lost is sent again: a counter or an event may count twice, a signal does not" {
+	redis_only
+	pr_start
+	export ATTUNE_STORE="$(pr_url)" ATTUNE_RETRY=5
+	local proxy=$((PR_PORT + 1)) via
+	via="redis://127.0.0.1:$proxy"
+	lossy_proxy "$proxy" HINCRBY
+	run --separate-stderr attune-feedback -s "$via" rate tpl good
+	assert_success # at least once: no error, the write is there
+	run attune-feedback confidence tpl
+	jq -e '.good == 2' <<<"$output" || fail "one rating after a lost reply: $output"
+	kill $BG
+	lossy_proxy "$proxy" XADD
+	run --separate-stderr attune-stream -s "$via" publish build '{"n": 1}'
+	assert_success
+	run attune-stream consume build --from 0 --until-caught-up -f .data.n
+	assert_output $'1\n1'
+	kill $BG
+	lossy_proxy "$proxy" SET
+	run --separate-stderr attune-signal -s "$via" --to B t '{"n": 1}'
+	assert_success
+	run attune-wait -a B -t 0 --drain -f .payload.n
+	assert_output 1 # the same key written twice: still one signal
+}
+
 # ---- faults: a locked embedded database ----
 
 # hold_lock SECONDS — another writer (the sqlite3 shell) holds the write lock for SECONDS;
