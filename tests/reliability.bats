@@ -381,6 +381,32 @@ big_payload() {
 	jq -e '.groups[0].pending == 0' <<<"$output" || fail "$output"
 }
 
+@test "any tool stuck writing a large value to a full pipe ends within a second on SIGTERM" {
+	big_payload 1 | attune-signal -q -T 10m --to B t -
+	big_payload 2 | attune-stream publish -q big -
+	big_payload 3 | attune-beat -q -a w1 -T 10m --meta -
+	big_payload 4 | attune-feedback -q score wf st cheap 0.5 --meta -
+	local cmd t0 took w bad=
+	for cmd in "attune-wait -a B -t 0 --peek" "attune-wait -a B -t 0 --peek -p" "attune-stream consume big --from 0 -c 1" \
+		"attune-stream recent big" "attune-stale --alive w1" "attune-beat -a w1 -T 10m" "attune-feedback history wf st"; do
+		rm -f "$BATS_TEST_TMPDIR/fifo"
+		blocked_reader
+		$cmd >"$FIFO" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+		w=$!
+		BG_PIDS="$BG_PIDS $w"
+		sleep 0.5
+		t0=$(now_ms)
+		kill -TERM $w
+		reap $w
+		took=$(($(now_ms) - t0))
+		[ "$ST" = 143 ] || bad="$bad
+$cmd: status $ST (want 143) $(cat "$BATS_TEST_TMPDIR/err")"
+		[ "$took" -lt 1000 ] || bad="$bad
+$cmd: ${took} ms to end after SIGTERM"
+	done
+	[ -z "$bad" ] || fail "stuck writing, then SIGTERM:$bad"
+}
+
 # ---- nothing lost: concurrency ----
 
 # count_lines FILE… — total lines, for wait_until.
