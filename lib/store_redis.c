@@ -79,8 +79,10 @@ static void set_timeout(redisContext *c, long ms)
 
 static int classify(const char *e)
 {
+	/* Redis 7 answers a long command from an unauthenticated client with a protocol error
+	 * instead of NOAUTH (and closes the connection) */
 	if (!strncmp(e, "NOPERM", 6) || !strncmp(e, "WRONGPASS", 9) || !strncmp(e, "NOAUTH", 6) ||
-	    strstr(e, "user executing the script can't"))
+	    strstr(e, "user executing the script can't") || !strncmp(e, "ERR Protocol error: unauthenticated", 35))
 		return 77;
 	if (!strncmp(e, "WRONGTYPE", 9) || strstr(e, "not an integer") || strstr(e, "not a valid float") ||
 	    strstr(e, "overflow"))
@@ -218,9 +220,20 @@ static int run(struct attune_store *st, size_t n, const struct cmd *cmds, redisR
 				return 0;
 			store_fail(st, 69, "%s %s: %s", cmds[i].argv[0], cmds[i].key, rep[i]->str);
 		} else {
-			store_fail(st, 69, "connection to %s lost: %s", st->url, r->c->errstr);
+			/* a refusal read before the server closed the connection is the answer */
+			for (i = 0; i < got && !(rep[i]->type == REDIS_REPLY_ERROR && classify(rep[i]->str) == 77); i++)
+				;
+			if (i < got)
+				reply_fail(st, &cmds[i], rep[i]);
+			else
+				store_fail(st, 69, "connection to %s lost: %s", st->url, r->c->errstr);
 			redisFree(r->c);
 			r->c = NULL;
+			if (i < got) {
+				for (i = 0; i < got; i++)
+					freeReplyObject(rep[i]);
+				return -1;
+			}
 		}
 		for (i = 0; i < got; i++)
 			freeReplyObject(rep[i]);

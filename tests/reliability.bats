@@ -56,7 +56,7 @@ restart_redis() {
 	redis_only
 	pr_start_durable
 	export ATTUNE_RETRY=10
-	bg "$BATS_TEST_TMPDIR/w" timeout 20 attune-wait -a B --poll 0
+	bg "$BATS_TEST_TMPDIR/w" timeout -k 5 20 attune-wait -a B --poll 0
 	sleep 0.5
 	restart_redis 1
 	attune-signal -q --to B after '{"n": 1}'
@@ -64,7 +64,7 @@ restart_redis() {
 	run jq -c '[.signal_type, .payload.n]' "$BATS_TEST_TMPDIR/w"
 	assert_output '["after",1]'
 	# a reader of two signals: one before the restart, one after
-	bg "$BATS_TEST_TMPDIR/f" timeout 20 attune-wait -a C -c 2
+	bg "$BATS_TEST_TMPDIR/f" timeout -k 5 20 attune-wait -a C -c 2
 	attune-signal -q --to C one
 	wait_until 5 test -s "$BATS_TEST_TMPDIR/f"
 	restart_redis 0.5
@@ -78,7 +78,7 @@ restart_redis() {
 	redis_only
 	pr_start_durable
 	export ATTUNE_RETRY=10
-	bg "$BATS_TEST_TMPDIR/r" timeout 20 attune-approve request -a bot -t 15 --poll 0 deploy '{"v": 1}'
+	bg "$BATS_TEST_TMPDIR/r" timeout -k 5 20 attune-approve request -a bot -t 15 --poll 0 deploy '{"v": 1}'
 	wait_until 5 bash -c '[ -n "$(attune-approve list -q -f .request_id)" ] || [ -n "$(attune-approve list)" ]'
 	local id
 	id=$(attune-approve list | jq -r .request_id)
@@ -96,9 +96,9 @@ restart_redis() {
 	pr_start_durable
 	export ATTUNE_RETRY=10
 	attune-stream publish -q build '{"n": 0}'
-	bg "$BATS_TEST_TMPDIR/c" timeout 20 attune-stream consume build -c 1
+	bg "$BATS_TEST_TMPDIR/c" timeout -k 5 20 attune-stream consume build -c 1
 	local plain=$BG
-	bg "$BATS_TEST_TMPDIR/g" timeout 20 attune-stream consume build --group g --consumer c1 -c 2 --from 0
+	bg "$BATS_TEST_TMPDIR/g" timeout -k 5 20 attune-stream consume build --group g --consumer c1 -c 2 --from 0
 	local group=$BG
 	sleep 0.5
 	restart_redis 1
@@ -128,7 +128,7 @@ restart_redis() {
 	pr_restart
 	reap $sig; assert_equal "$ST" 0
 	reap $beat; assert_equal "$ST" 0
-	run timeout 5 attune-wait -a B -t 0
+	run timeout -k 5 5 attune-wait -a B -t 0
 	assert_success
 	jq -e '.signal_type == "during" and .payload.n == 7' <<<"$output"
 	run attune-stale --alive worker
@@ -139,11 +139,11 @@ restart_redis() {
 	redis_only
 	pr_start
 	export ATTUNE_STORE="$(pr_url)" ATTUNE_RETRY=2
-	bg "$BATS_TEST_TMPDIR/w" timeout 20 attune-wait -a B
+	bg "$BATS_TEST_TMPDIR/w" timeout -k 5 20 attune-wait -a B
 	local w=$BG
-	bg "$BATS_TEST_TMPDIR/r" timeout 20 attune-approve request -t 60 deploy
+	bg "$BATS_TEST_TMPDIR/r" timeout -k 5 20 attune-approve request -t 60 deploy
 	local r=$BG
-	bg "$BATS_TEST_TMPDIR/c" timeout 20 attune-stream consume build
+	bg "$BATS_TEST_TMPDIR/c" timeout -k 5 20 attune-stream consume build
 	local c=$BG
 	sleep 0.5
 	local t0
@@ -211,7 +211,7 @@ lossy_proxy() {
 	    threading.Thread(target=up, args=(c, u, conn), daemon=True).start()
 	    threading.Thread(target=down, args=(u, c, conn), daemon=True).start()
 	EOF
-	bg "$BATS_TEST_TMPDIR/proxy.out" timeout 30 /usr/bin/python3 "$BATS_TEST_TMPDIR/proxy.py" "$1" "$PR_PORT" "$2"
+	bg "$BATS_TEST_TMPDIR/proxy.out" timeout -k 5 30 /usr/bin/python3 "$BATS_TEST_TMPDIR/proxy.py" "$1" "$PR_PORT" "$2"
 	wait_until 5 grep -q ready "$BATS_TEST_TMPDIR/proxy.out"
 }
 
@@ -280,7 +280,7 @@ hold_lock() {
 	sqlite_only
 	command -v sqlite3 >/dev/null || skip "no sqlite3 shell"
 	attune-signal -q --to nobody init
-	bg "$BATS_TEST_TMPDIR/w" timeout 10 attune-wait -a B -c 2
+	bg "$BATS_TEST_TMPDIR/w" timeout -k 5 10 attune-wait -a B -c 2
 	local w=$BG
 	sleep 0.3
 	hold_lock 1.5
@@ -299,11 +299,11 @@ hold_lock() {
 	attune-signal -q --to B targeted '{"n": 1}'
 	attune-signal -q --all everyone '{"n": 2}'
 	# the reader is gone before the waiter writes: EPIPE
-	{ sleep 0.3; timeout 5 attune-wait -a B -t 0 --type targeted; } | true
-	{ sleep 0.3; timeout 5 attune-wait -a B -t 0 --type everyone; } | true
-	{ sleep 0.3; timeout 5 attune-wait -a B --follow; } | true
-	{ sleep 0.3; timeout 5 attune-wait -a B -t 0 --drain; } | true
-	run --separate-stderr timeout 5 attune-wait -a B -t 0 --drain
+	{ sleep 0.3; timeout -k 5 5 attune-wait -a B -t 0 --type targeted; } | true
+	{ sleep 0.3; timeout -k 5 5 attune-wait -a B -t 0 --type everyone; } | true
+	{ sleep 0.3; timeout -k 5 5 attune-wait -a B --follow; } | true
+	{ sleep 0.3; timeout -k 5 5 attune-wait -a B -t 0 --drain; } | true
+	run --separate-stderr timeout -k 5 5 attune-wait -a B -t 0 --drain
 	assert_success
 	[ -z "$stderr" ]
 	run jq -sc 'sort_by(.payload.n) | map([.signal_type, .payload.n])' <<<"$output"
@@ -344,7 +344,7 @@ big_payload() {
 			[ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "$(cat "$BATS_TEST_TMPDIR/err")"
 		done
 	done
-	run --separate-stderr timeout 5 attune-wait -a B -t 0 --drain
+	run --separate-stderr timeout -k 5 5 attune-wait -a B -t 0 --drain
 	assert_success
 	run jq -sc 'sort_by(.payload.n) | map([.signal_type, .payload.n, (.payload.blob | length)])' <<<"$output"
 	assert_output '[["targeted",1,200000],["everyone",2,200000]]'
@@ -355,7 +355,7 @@ big_payload() {
 	big_payload 2 | attune-stream publish -q build -
 	attune-stream consume build --group g --consumer c1 --from 0 -c 1 -t 0 >/dev/null # creates the group
 	# n 2: the reader is gone before it is written
-	{ sleep 0.3; timeout 5 attune-stream consume build --group g --consumer c1 -c 1; } | true
+	{ sleep 0.3; timeout -k 5 5 attune-stream consume build --group g --consumer c1 -c 1; } | true
 	run attune-stream info build
 	jq -e '.groups[0].pending == 1' <<<"$output" || fail "$output"
 	# n 2 again (own pending first), stuck on a full pipe, then a signal
@@ -374,7 +374,7 @@ big_payload() {
 	run attune-stream info build
 	jq -e '.groups[0].pending == 1' <<<"$output" || fail "$output"
 	# another member takes it over once it is idle long enough; then nothing is pending
-	run --separate-stderr timeout 10 attune-stream consume build --group g --consumer c2 --claim-idle 1ms -c 1 -t 5
+	run --separate-stderr timeout -k 5 10 attune-stream consume build --group g --consumer c2 --claim-idle 1ms -c 1 -t 5
 	assert_success
 	jq -e '.data.n == 2 and (.data.blob | length) == 200000' <<<"$output"
 	run attune-stream info build
@@ -419,7 +419,7 @@ lines_at_least() {
 @test "6 concurrent writers x 100 signals reach 3 competing readers exactly once" {
 	local r w i
 	for r in 1 2 3; do
-		bg "$BATS_TEST_TMPDIR/r$r" timeout 60 attune-wait -a B --follow --poll 0.2
+		bg "$BATS_TEST_TMPDIR/r$r" timeout -k 5 60 attune-wait -a B --follow --poll 0.2
 	done
 	local readers=${BG_PIDS}
 	sleep 0.3
@@ -440,7 +440,7 @@ lines_at_least() {
 	for r in $readers; do kill -TERM "$r" 2>/dev/null; done
 	for r in $readers; do reap "$r"; done
 	# what a reader was taking when stopped was given back
-	timeout 10 attune-wait -a B -t 0 --drain >"$BATS_TEST_TMPDIR/rest"
+	timeout -k 5 10 attune-wait -a B -t 0 --drain >"$BATS_TEST_TMPDIR/rest"
 	cat "$BATS_TEST_TMPDIR"/r? "$BATS_TEST_TMPDIR/rest" >"$BATS_TEST_TMPDIR/all"
 	run jq -sc '[length, (map([.payload.w, .payload.i]) | unique | length), (map(.target_agent) | unique)]' "$BATS_TEST_TMPDIR/all"
 	assert_output '[600,600,["B"]]'
@@ -451,7 +451,7 @@ lines_at_least() {
 @test "broadcasts under concurrency: each agent takes each one once, whatever its number of readers" {
 	local a r w
 	for a in A B; do
-		for r in 1 2; do bg "$BATS_TEST_TMPDIR/$a$r" timeout 60 attune-wait -a "$a" --follow --poll 0.2; done
+		for r in 1 2; do bg "$BATS_TEST_TMPDIR/$a$r" timeout -k 5 60 attune-wait -a "$a" --follow --poll 0.2; done
 	done
 	local readers=$BG_PIDS
 	sleep 0.3
@@ -469,7 +469,7 @@ lines_at_least() {
 	for r in $readers; do kill -TERM "$r" 2>/dev/null; done
 	for r in $readers; do reap "$r"; done
 	for a in A B; do
-		timeout 10 attune-wait -a "$a" -t 0 --drain >"$BATS_TEST_TMPDIR/${a}rest"
+		timeout -k 5 10 attune-wait -a "$a" -t 0 --drain >"$BATS_TEST_TMPDIR/${a}rest"
 		run jq -sc '[length, (map(.signal_id) | unique | length)]' "$BATS_TEST_TMPDIR/$a"1 "$BATS_TEST_TMPDIR/$a"2 "$BATS_TEST_TMPDIR/${a}rest"
 		assert_output '[150,150]'
 	done
@@ -481,7 +481,7 @@ lines_at_least() {
 	attune-stream consume build --group g --consumer c0 --from 0 -c 1 -t 5 >"$BATS_TEST_TMPDIR/m0"
 	local m p
 	for m in 1 2 3; do
-		bg "$BATS_TEST_TMPDIR/m$m" timeout 60 attune-stream consume build --group g --consumer "c$m"
+		bg "$BATS_TEST_TMPDIR/m$m" timeout -k 5 60 attune-stream consume build --group g --consumer "c$m"
 	done
 	local members=$BG_PIDS
 	for p in 1 2; do
@@ -603,7 +603,7 @@ STDIN_READERS=(
 	done
 	for cmd in "${STDIN_READERS[@]}" "attune-feedback query t --source s --mode m --found --meta -"; do
 		for seed in 1 2 3 4 5 6; do
-			run --separate-stderr timeout 10 $cmd <"$BATS_TEST_TMPDIR/in$seed"
+			run --separate-stderr timeout -k 5 10 $cmd <"$BATS_TEST_TMPDIR/in$seed"
 			[ "$status" -eq 65 ] || fail "$cmd < garbage $seed: status $status, stderr: $stderr"
 			[ -z "$output" ] || fail "$cmd < garbage $seed printed: $output"
 			[[ $stderr == "${cmd%% *}: "* ]] || fail "$cmd < garbage $seed: stderr: $stderr"
@@ -625,7 +625,7 @@ STDIN_READERS=(
 	done
 	cd "$BATS_TEST_TMPDIR/p"
 	for r in usage savings cache compare models sonnet-opus tier1 routing tests file-tests coverage agents export; do
-		run --separate-stderr timeout 10 attune-report "$r" -o json
+		run --separate-stderr timeout -k 5 10 attune-report "$r" -o json
 		[ "$status" -eq 0 ] || fail "attune-report $r: status $status, stderr: $stderr"
 		jq -e . <<<"$output" >/dev/null || fail "attune-report $r -o json: not JSON: $output"
 		[[ $stderr == *"skipped "*" malformed line"* ]] || fail "attune-report $r: stderr: $stderr"
@@ -636,7 +636,7 @@ STDIN_READERS=(
 	/usr/bin/python3 -c "import json; print(json.dumps({'blob': 'x' * 1048576}))" >"$BATS_TEST_TMPDIR/big"
 	local cmd
 	for cmd in "${STDIN_READERS[@]}" "attune-feedback query t --source s --mode m --found --meta -"; do
-		run --separate-stderr timeout 10 $cmd <"$BATS_TEST_TMPDIR/big"
+		run --separate-stderr timeout -k 5 10 $cmd <"$BATS_TEST_TMPDIR/big"
 		[ "$status" -eq 65 ] || fail "$cmd < 1 MiB + 13: status $status"
 		[ -z "$output" ] || fail "$cmd printed: ${output:0:100}"
 		[[ $stderr == *"1 MiB"* ]] || fail "$cmd: stderr does not say why: $stderr"
@@ -788,14 +788,14 @@ options_with_values() {
 		eval "args=($ctx)"
 		n=$((n + 1))
 		# options may stand before or after the other arguments
-		run --separate-stderr timeout 10 "attune-$tool" "$opt" "$val" "${args[@]}"
+		run --separate-stderr timeout -k 5 10 "attune-$tool" "$opt" "$val" "${args[@]}"
 		[ "$status" -eq "$want" ] || fail "attune-$tool $opt '$val' $ctx: status $status (want $want): $stderr"
 		[ -z "$output" ] || fail "attune-$tool $opt '$val' $ctx: printed $output"
 		[[ $stderr == "attune-$tool: "* ]] || fail "attune-$tool $opt '$val': stderr: $stderr"
 		[ "$want" != 2 ] || [ -z "$val" ] || [[ $stderr == *"$val"* ]] ||
 			fail "attune-$tool $opt '$val': the message does not name the value: $stderr"
 		[[ " $ctx " != *" -- "* ]] || continue
-		run --separate-stderr timeout 10 "attune-$tool" "${args[@]}" "$opt" "$val"
+		run --separate-stderr timeout -k 5 10 "attune-$tool" "${args[@]}" "$opt" "$val"
 		[ "$status" -eq "$want" ] || fail "attune-$tool $ctx $opt '$val': status $status (want $want)"
 	done <<<"$BAD_OPTIONS"
 	[ "$n" -gt 60 ]

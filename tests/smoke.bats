@@ -36,7 +36,7 @@ exits() {
 	exits 2 attune-signal --to 'a:b' job
 	exits 2 attune-wait -a B -f '((('
 	exits 69 env ATTUNE_RETRY=0 attune-wait -s "$DEAD_STORE" -a B -t 0
-	exits 143 timeout --preserve-status -s TERM 3 attune-wait -a nobody --type never
+	exits 143 timeout -k 5 --preserve-status -s TERM 3 attune-wait -a nobody --type never
 }
 
 @test "smoke: attune-approve" {
@@ -73,7 +73,7 @@ exits() {
 	sleep 1.2
 	ok attune-stale --lost
 	exits 0 attune-stale --forget w2
-	exits 143 timeout --preserve-status -s TERM 3 attune-stale --watch --interval 0.5
+	exits 143 timeout -k 5 --preserve-status -s TERM 3 attune-stale --watch --interval 0.5
 	exits 65 attune-beat -a w1 --meta '{"a" 1}'
 	exits 2 attune-stale --alive 'a b'
 }
