@@ -1,0 +1,76 @@
+#!/bin/sh
+# Resident memory of the long-running tools over a long run: each tool is driven with events
+# (up to N, default 1,000,000, or as many as fit in T seconds, default 30) and bench/rssmeter.c
+# reads its VmRSS at every tenth of the run. The figure is the RSS at the end beside the RSS at
+# 10% of the run: flat means a ratio near 1 (growth under ~10%). QUICK=1: T=5.
+. "$(dirname "$0")/redis.inc"
+N=${N:-1000000}
+T=${T:-30}
+[ -n "$QUICK" ] && T=5
+redis="redis://127.0.0.1:$REDIS_PORT"
+
+# report NAME WHAT — read rssmeter's line "LINES SECONDS RSS×10" on stdin, print it and the
+# BENCH line; WHAT names the events (the count goes before it, or EVENTS overrides it).
+report() {
+	read -r lines secs r1 r2 r3 r4 r5 r6 r7 r8 r9 r10 || return 1
+	[ "$r1" -gt 0 ] 2>/dev/null || { echo "memory.sh: $1: no figure" >&2; return 1; }
+	n=${EVENTS:-$lines}
+	echo "$1: $n $2 in $secs s; RSS KiB at 10%..100%: $r1 $r2 $r3 $r4 $r5 $r6 $r7 $r8 $r9 $r10"
+	echo "BENCH|RSS at end: $1, $n $2|$r10|RSS at 10% of the run|$r1|KiB"
+}
+
+# ---- attune-wait --follow: signals sent by attune-signal --each in batches of 1000, the
+# next batch once fewer than 1000 are pending (the backlog stays bounded: a waiter's listing
+# holds what is pending, and it is the steady state that must stay flat).
+signals() {
+	i=0
+	while :; do
+		n=$(attune-wait -s "$1" -a bob --peek --drain 2>/dev/null | wc -l) || return
+		if [ "$n" -lt 1000 ]; then
+			awk 'BEGIN { for (i = 0; i < 1000; i++) printf "{\"n\": %d}\n", i }' |
+				attune-signal -s "$1" -q --to bob --each tick 2>/dev/null || return
+		else
+			sleep 0.01
+		fi
+	done
+}
+for url in "$redis" "sqlite://$work/wait.db"; do
+	attune-signal -s "$url" -q --to bob tick || exit 1
+	signals "$url" &
+	drv=$!
+	"$BENCH_BIN/rssmeter" -n "$N" -t "$T" -- attune-wait -s "$url" -a bob --follow --poll 0 |
+		report "attune-wait --follow (${url%%:*})" "signals"
+	kill "$drv" 2>/dev/null
+	wait "$drv" 2>/dev/null
+done
+
+# ---- attune-stale --watch over 1,000 agents written as attune-ai writes them, going round
+# ok -> stale -> final -> vanished -> started, so that every look reports changes.
+A=1000
+agents() { # phase: 0 ok, 1 stale (last beat 2 minutes ago), 2 completed, 3 deleted
+	awk -v n="$A" -v ph="$1" -v now="$(date -u +%Y-%m-%dT%H:%M:%S.%6N+00:00)" \
+		-v old="$(date -u -d '-2 min' +%Y-%m-%dT%H:%M:%S.%6N+00:00)" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			k = "empathy:heartbeat:agent-" i
+			if (ph == 3) { printf "*2\r\n$3\r\nDEL\r\n$%d\r\n%s\r\n", length(k), k; continue }
+			v = sprintf("{\"agent_id\": \"agent-%d\", \"status\": \"%s\", \"progress\": 0.5, \"current_task\": \"step %d\", \"last_beat\": \"%s\", \"metadata\": {}, \"display_name\": null}",
+				i, ph == 2 ? "completed" : "running", i, ph == 1 ? old : now)
+			printf "*5\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$2\r\nEX\r\n$3\r\n600\r\n", length(k), k, length(v), v
+		}
+	}' | redis-cli -p "$REDIS_PORT" --pipe >/dev/null
+}
+agents 0
+(while :; do for ph in 1 2 3 0; do agents $ph || exit; sleep 0.2; done; done) &
+drv=$!
+"$BENCH_BIN/rssmeter" -n "$N" -t "$T" -- attune-stale -s "$redis" --watch --interval 50ms |
+	report "attune-stale --watch, $A agents changing (redis)" "events"
+kill "$drv" 2>/dev/null
+wait "$drv" 2>/dev/null
+redis-cli -p "$REDIS_PORT" flushall >/dev/null
+
+# ---- attune-beat supervising a command, beating every millisecond (the beats are counted on
+# the server: one ZADD to the index each).
+zadds() { redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_zadd:calls=\([0-9]*\).*/\1/p'; }
+z0=$(zadds)
+out=$("$BENCH_BIN/rssmeter" -t "$T" -- attune-beat -s "$redis" -a bench --every 1ms -- sleep 3600)
+echo "$out" | EVENTS=$(($(zadds) - z0)) report "attune-beat --every 1ms -- CMD (redis)" "beats"
