@@ -1,0 +1,89 @@
+/* time_test — attune_parse_time's fixed-form fast path reads every time as strptime + timegm do. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "cli.h"
+
+/* The reference: the general path alone (strptime, timegm, sscanf). */
+static int reference(const char *s, double *t)
+{
+	struct tm tm = {0};
+	const char *p;
+	double frac = 0;
+	long off = 0;
+
+	if (!(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) && !(p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm))) {
+		p = strptime(s, "%Y-%m-%d", &tm);
+		if (!p || *p)
+			return -1;
+	}
+	if (*p == '.') {
+		char *end;
+		frac = strtod(p, &end);
+		p = end;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh, mm, n = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 && sscanf(p + 1, "%2d%2d%n", &hh, &mm, &n) != 2)
+			return -1;
+		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+		p += 1 + n;
+	}
+	if (*p)
+		return -1;
+	*t = (double)timegm(&tm) - (double)off + frac;
+	return 0;
+}
+
+static int same(const char *s)
+{
+	double a = -1, b = -1;
+	int ra = attune_parse_time(s, &a), rb = reference(s, &b);
+
+	if (ra != rb || (ra == 0 && a != b)) {
+		fprintf(stderr, "# %s: %d %.6f, reference %d %.6f\n", s, ra, a, rb, b);
+		return 0;
+	}
+	return 1;
+}
+
+TEST(forms)
+{
+	static const char *const times[] = {
+		"2026-11-25T15:27:58.027705+00:00", "2026-11-25T15:27:58.027705-00:00", "2026-11-25T15:27:58Z",
+		"2026-11-25T15:27:58", "2026-11-25 15:27:58.5", "2026-11-25", "2026-11-25T15:27:58.1+05:30",
+		"2026-11-25T15:27:58-0800", "2026-02-30T00:00:00", "2024-02-29T23:59:60", "2024-12-31T23:59:61",
+		"1970-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z", "1900-03-01T00:00:00", "0001-01-01T00:00:00",
+		"9999-12-31T23:59:59", "2026-13-01T00:00:00", "2026-00-10T00:00:00", "2026-11-32T00:00:00",
+		"2026-11-25T24:00:00", "2026-11-25T15:60:00", "2026-11-25T15:27:62", "2026-11-25t15:27:58",
+		"2026-1-25T15:27:58", " 2026-11-25T15:27:58", "2026-11-25T15:27:58.", "2026-11-25T15:27:58.5x",
+		"2026-11-25T15:27:58+00:00x", "2026-11-25T15:27:58+0", "2026-11-25T15:27", "", "now",
+	};
+	for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+		CHECK(same(times[i]));
+	CHECK(attune_parse_time(NULL, &(double){0}) == -1);
+}
+
+TEST(random_times)
+{
+	char s[64];
+
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		snprintf(s, sizeof s, "%04d-%02d-%02d%c%02d:%02d:%02d.%06d%s", 1800 + rand() % 400, 1 + rand() % 12,
+		         1 + rand() % 31, rand() % 2 ? 'T' : ' ', rand() % 24, rand() % 60, rand() % 62, rand() % 1000000,
+		         (const char *[]){"+00:00", "Z", "", "-03:00", "+0130"}[rand() % 5]);
+		CHECK(same(s));
+	}
+}
+
+int main(void)
+{
+	RUN(forms);
+	RUN(random_times);
+	return check_done();
+}
