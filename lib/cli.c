@@ -327,6 +327,25 @@ static const char *fixed_time(const char *s, double *t)
 	return s + sizeof shape - 1;
 }
 
+/* The fraction at p ("." and digits): up to 15 digits m / 10^n, exactly rounded as strtod
+ * would; strtod itself for anything longer or odder. Returns the end. */
+static const char *fraction(const char *p, double *frac)
+{
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	const char *q = p + 1;
+	long long m = 0;
+	char *end;
+
+	for (; *q >= '0' && *q <= '9' && q - p <= 15; q++)
+		m = m * 10 + (*q - '0');
+	if (q == p + 1 || (*q >= '0' && *q <= '9') || *q == 'e' || *q == 'E') {
+		*frac = strtod(p, &end);
+		return end;
+	}
+	*frac = (double)m / p10[q - p - 1];
+	return q;
+}
+
 int attune_parse_time(const char *s, double *t)
 {
 	struct tm tm;
@@ -348,11 +367,8 @@ int attune_parse_time(const char *s, double *t)
 		}
 		base = (double)timegm(&tm);
 	}
-	if (*p == '.') {
-		char *end;
-		frac = strtod(p, &end);
-		p = end;
-	}
+	if (*p == '.')
+		p = fraction(p, &frac);
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if ((*p == '+' || *p == '-') && !strcmp(p + 1, "00:00")) {
