@@ -50,10 +50,12 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libattune.a lib/*.h
 deps:
 	@sh tools/deps.sh
 
-# The whole suite on both stores; the last line is "check: N passed, M failed".
+# The whole suite on both stores, plain and under sanitizers (tests/check.sh); the last line is
+# "check: N passed, M failed". TESTS=... limits it to some bats files.
 check: deps
 	@$(MAKE) --no-print-directory all fuzz-build
-	@BUILD=$(BUILD) FUZZ=1 sh tests/run.sh $(TESTS)
+	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"
+	@TESTS="$(TESTS)" sh tests/check.sh
 
 check-asan: deps
 	@$(MAKE) --no-print-directory all BUILD=build/asan CFLAGS="$(ASAN_FLAGS)"

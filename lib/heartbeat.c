@@ -242,10 +242,12 @@ int attune_heartbeat_beat(struct attune_store *st, const char *agent, const stru
 
 static int child_exec(const char *agent, char *const argv[], const char *store_url, const char *ns, const sigset_t *mask)
 {
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* Default dispositions before unblocking: a signal forwarded between fork and exec is
+	 * then pending here and ends the command instead of our handler. */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	setenv("ATTUNE_AGENT", agent, 1);
 	if (store_url)
 		setenv("ATTUNE_STORE", store_url, 1);

@@ -54,14 +54,17 @@ struct waiter {
 	char **channels;
 };
 
+/* KEYS: check, and guard only when it is written (a key declared to EVAL needs write access
+ * under a Redis 7 ACL, and a reader may check a guard it may not write).
+ * ARGV: expect, cval, cttl, guard, gval, gttl, write-guard flag. */
 static const char CHECK_WRITE_LUA[] =
-	"if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-	"if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 2 end\n"
+	"if redis.call('EXISTS', ARGV[4]) == 1 then return 0 end\n"
+	"if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 2 end\n"
 	"local function put(k, v, ttl)\n"
 	"  if ttl == '0' then redis.call('SET', k, v) else redis.call('SET', k, v, 'PX', ttl) end\n"
 	"end\n"
-	"if ARGV[2] == '1' then put(KEYS[1], ARGV[3], ARGV[4]) end\n"
-	"put(KEYS[2], ARGV[5], ARGV[6])\n"
+	"if ARGV[7] == '1' then put(ARGV[4], ARGV[5], ARGV[6]) end\n"
+	"put(KEYS[1], ARGV[2], ARGV[3])\n"
 	"return 1\n";
 
 #define NARGS(...) (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
@@ -489,13 +492,18 @@ static int r_check_write(struct attune_store *st, const char *guard, const char 
                          long long cttl_ms)
 {
 	char gt[24], ct[24];
-	const char *argv[] = {"EVAL", CHECK_WRITE_LUA, "2", guard, check, expect, gval ? "1" : "0", gval ? gval : "", gt,
-	                      cval, ct};
-	size_t lens[] = {4, sizeof CHECK_WRITE_LUA - 1, 1, strlen(guard), strlen(check), elen, 1, gval ? glen : 0,
-	                 (size_t)snprintf(gt, sizeof gt, "%lld", gttl_ms > 0 ? gttl_ms : 0), clen,
-	                 (size_t)snprintf(ct, sizeof ct, "%lld", cttl_ms > 0 ? cttl_ms : 0)};
+	int nkeys = gval ? 2 : 1;
+	const char *argv[] = {"EVAL", CHECK_WRITE_LUA, gval ? "2" : "1", check, guard, expect, cval, ct, guard,
+	                      gval ? gval : "", gt, gval ? "1" : "0"};
+	size_t lens[] = {4, sizeof CHECK_WRITE_LUA - 1, 1, strlen(check), strlen(guard), elen, clen,
+	                 (size_t)snprintf(ct, sizeof ct, "%lld", cttl_ms > 0 ? cttl_ms : 0), strlen(guard),
+	                 gval ? glen : 0, (size_t)snprintf(gt, sizeof gt, "%lld", gttl_ms > 0 ? gttl_ms : 0), 1};
 
-	return (int)integer(one(st, guard, NULL, 0, 11, argv, lens));
+	if (nkeys == 1) { /* drop the guard from KEYS */
+		memmove(argv + 4, argv + 5, 7 * sizeof *argv);
+		memmove(lens + 4, lens + 5, 7 * sizeof *lens);
+	}
+	return (int)integer(one(st, guard, NULL, 0, 10 + nkeys, argv, lens));
 }
 
 /* ---- hashes, sorted sets, sets ---- */

@@ -10,7 +10,8 @@ unset ATTUNE_STORE REDIS_URL ATTUNE_NAMESPACE ATTUNE_AGENT
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$ATTUNE_HOME"' EXIT
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold= off=; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 show() { printf '$ %s\n' "$*"; sh -c "$*"; }
 
 say "attune demo: a coordinator, two workers and a human, on the embedded store in $ATTUNE_HOME"
