@@ -74,3 +74,27 @@ zadds() { redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_zadd
 z0=$(zadds)
 out=$("$BENCH_BIN/rssmeter" -t "$T" -- attune-beat -s "$redis" -a bench --every 1ms -- sleep 3600)
 echo "$out" | EVENTS=$(($(zadds) - z0)) report "attune-beat --every 1ms -- CMD (redis)" "beats"
+
+# ---- attune-approve request waiting for its answer, woken without cease: PUBLISHes on its
+# wake channel in batches of 10,000 (the checks, one GET of the response each, are counted).
+gets() { redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_get:calls=\([0-9]*\).*/\1/p'; }
+wakes() {
+	i=0
+	while [ -z "$id" ] && [ $i -lt 100 ]; do
+		id=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'approval_request:*' | sed 's/^approval_request://')
+		sleep 0.05
+		i=$((i + 1))
+	done
+	awk -v c="attune:wake:approval:$id" 'BEGIN {
+		for (i = 0; i < 10000; i++) printf "*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$1\r\n1\r\n", length(c), c
+	}' >"$work/wakes"
+	while redis-cli -p "$REDIS_PORT" --pipe <"$work/wakes" >/dev/null; do sleep 0.01; done
+}
+id=
+wakes &
+drv=$!
+g0=$(gets)
+out=$("$BENCH_BIN/rssmeter" -t "$T" -- attune-approve request -s "$redis" -a bench -t 1h deploy '{"env": "bench"}')
+echo "$out" | EVENTS=$(($(gets) - g0)) report "attune-approve request, woken (redis)" "checks"
+kill "$drv" 2>/dev/null
+wait "$drv" 2>/dev/null
