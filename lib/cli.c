@@ -273,22 +273,6 @@ double attune_monotonic(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void attune_iso_time(double t, char *buf, size_t len)
-{
-	time_t s = (time_t)floor(t);
-	long us = lround((t - (double)s) * 1e6);
-	struct tm tm;
-	char date[32];
-
-	if (us >= 1000000) {
-		s++;
-		us -= 1000000;
-	}
-	gmtime_r(&s, &tm);
-	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06ld+00:00", date, us);
-}
-
 /* Days from 1970-01-01 to y-m-d, proleptic Gregorian; d may run past the month's end, as with
  * timegm (H. Hinnant's days_from_civil). */
 static long days_from_civil(long y, long m, long d)
@@ -298,6 +282,37 @@ static long days_from_civil(long y, long m, long d)
 	long doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 
 	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* The date of day z since 1970-01-01 (H. Hinnant's civil_from_days). */
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097, doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* By hand rather than gmtime_r + strftime: the first gmtime_r reads /etc/localtime, which
+ * a one-shot tool like attune-signal pays for before its timestamp reaches the store. */
+void attune_iso_time(double t, char *buf, size_t len)
+{
+	long long s = (long long)floor(t), day;
+	long us = lround((t - (double)s) * 1e6), y;
+	int m, d;
+
+	if (us >= 1000000) {
+		s++;
+		us -= 1000000;
+	}
+	day = (s >= 0 ? s : s - 86399) / 86400;
+	s -= day * 86400;
+	civil_from_days((long)day, &y, &m, &d);
+	snprintf(buf, len, "%04ld-%02d-%02dT%02lld:%02lld:%02lld.%06ld+00:00", y, m, d, s / 3600, s / 60 % 60, s % 60, us);
 }
 
 /* "YYYY-MM-DDTHH:MM:SS" (T or space) in fixed digits, the form every writer uses, without

@@ -1,4 +1,5 @@
 /* time_test — attune_parse_time's fixed-form fast path reads every time as strptime + timegm do. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,9 +85,45 @@ TEST(random_times)
 	}
 }
 
+/* The reference: gmtime_r and strftime. */
+static void iso_reference(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)floor(t);
+	long us = lround((t - (double)s) * 1e6);
+	struct tm tm;
+	char date[32];
+
+	if (us >= 1000000) {
+		s++;
+		us -= 1000000;
+	}
+	gmtime_r(&s, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06ld+00:00", date, us);
+}
+
+TEST(iso_time)
+{
+	static const double times[] = {0, -1, -0.0000004, 0.9999996, 86399.9999996, 951782400, 1795620478.027705,
+	                               -2208988800.5, 253402300799.999999, 4102444800};
+	char a[64], b[64];
+	double back;
+
+	for (int i = 0; i < 200010; i++) {
+		double t = i < 10 ? times[i] : (double)(rand() % 2000000000) * (rand() % 2 ? 2 : -1) + rand() % 1000000 / 1e6;
+		attune_iso_time(t, a, sizeof a);
+		iso_reference(t, b, sizeof b);
+		if (strcmp(a, b))
+			fprintf(stderr, "# %.6f: %s, reference %s\n", t, a, b);
+		CHECK(!strcmp(a, b));
+		CHECK(t > 253402300799.0 || (attune_parse_time(a, &back) == 0 && fabs(back - t) < 1e-5));
+	}
+}
+
 int main(void)
 {
 	RUN(forms);
 	RUN(random_times);
+	RUN(iso_time);
 	return check_done();
 }
