@@ -16,7 +16,7 @@ report() {
 	[ "$r1" -gt 0 ] 2>/dev/null || { echo "memory.sh: $1: no figure" >&2; return 1; }
 	n=${EVENTS:-$lines}
 	echo "$1: $n $2 in $secs s; RSS KiB at 10%..100%: $r1 $r2 $r3 $r4 $r5 $r6 $r7 $r8 $r9 $r10"
-	echo "BENCH|RSS at end: $1, $n $2|$r10|RSS at 10% of the run|$r1|KiB"
+	echo "BENCH|RSS $1, $n $2|$r10|RSS at 10% of the run|$r1|KiB"
 }
 
 # ---- attune-wait --follow: signals sent by attune-signal --each in batches of 1000, the
@@ -63,7 +63,7 @@ agents 0
 (while :; do for ph in 1 2 3 0; do agents $ph || exit; sleep 0.2; done; done) &
 drv=$!
 "$BENCH_BIN/rssmeter" -n "$N" -t "$T" -- attune-stale -s "$redis" --watch --interval 50ms |
-	report "attune-stale --watch, $A agents changing (redis)" "events"
+	report "attune-stale --watch (redis), $A agents" "events"
 kill "$drv" 2>/dev/null
 wait "$drv" 2>/dev/null
 redis-cli -p "$REDIS_PORT" flushall >/dev/null
@@ -95,6 +95,6 @@ wakes &
 drv=$!
 g0=$(gets)
 out=$("$BENCH_BIN/rssmeter" -t "$T" -- attune-approve request -s "$redis" -a bench -t 1h deploy '{"env": "bench"}')
-echo "$out" | EVENTS=$(($(gets) - g0)) report "attune-approve request, woken (redis)" "checks"
+echo "$out" | EVENTS=$(($(gets) - g0)) report "attune-approve request (redis)" "wake-ups"
 kill "$drv" 2>/dev/null
 wait "$drv" 2>/dev/null

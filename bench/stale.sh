@@ -9,6 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ATTUNE_BIN:-$top/${BUILD:-build}/bin}
 N=${N:-100000}
 RUNS=${RUNS:-5}
+[ -n "$QUICK" ] && RUNS=3
 work=$(mktemp -d "${TMPDIR:-/tmp}/attune-bench.XXXXXX")
 pid=
 cleanup() {
