@@ -398,6 +398,28 @@ static int r_ttl(struct attune_store *st, const char *key, long long *ms)
 	return 1;
 }
 
+static int r_take(struct attune_store *st, const char *key, long long *ms)
+{
+	struct cmd c[] = {{key, 1, (const char *[]){"MULTI"}, NULL}, {key, 2, (const char *[]){"PTTL", key}, NULL},
+	                  {key, 2, (const char *[]){"DEL", key}, NULL}, {key, 1, (const char *[]){"EXEC"}, NULL}};
+	redisReply *rep[4], *e;
+	int rc = -1;
+
+	if (batch(st, 4, c, rep) < 0)
+		return -1;
+	e = rep[3];
+	if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 && e->element[0]->type == REDIS_REPLY_INTEGER &&
+	    e->element[1]->type == REDIS_REPLY_INTEGER) {
+		*ms = e->element[0]->integer < 0 ? -1 : e->element[0]->integer;
+		rc = e->element[1]->integer == 1;
+	} else {
+		store_fail(st, 69, "EXEC %s: %s", key, e->type == REDIS_REPLY_ERROR ? e->str : "unexpected reply");
+	}
+	for (int i = 0; i < 4; i++)
+		freeReplyObject(rep[i]);
+	return rc;
+}
+
 /* The literal prefix as a glob matching every key that starts with it. */
 static char *scan_pattern(const char *prefix)
 {
@@ -1070,6 +1092,7 @@ static const struct store_ops redis_ops = {
 	.get = r_get,
 	.del = r_del,
 	.ttl = r_ttl,
+	.take = r_take,
 	.scan = r_scan,
 	.mget = r_mget,
 	.check_write = r_check_write,
