@@ -11,6 +11,9 @@
 /* Parse one JSON text (an operand, or all of stdin for "-") into *out.
  * 0 on success; -1 with err set when invalid, empty, more than one value, or over 1 MiB. */
 int attune_json_parse(const char *text, size_t len, jv *out, char *err, size_t errlen);
+/* One JSON text as jv_parse_sized(text, len) gives it (an invalid jv with a message when it is
+ * not valid JSON), faster for plain ASCII: for decoding stored values in bulk. */
+jv attune_json_value(const char *text, size_t len);
 /* Read all of fd (at most 1 MiB) and parse it as one value, as above. */
 int attune_json_read_fd(int fd, jv *out, char *err, size_t errlen);
 /* Parse an operand: "-" reads stdin. Same contract. */
@@ -33,6 +36,10 @@ char *attune_json_dump(jv v, size_t *len);
 /* Print v (consumed) as one line on stdout, indented if pretty; buffered: call fflush(stdout)
  * before acting on "it was written" (acknowledging, consuming). -1 on a write error. */
 int attune_json_print(jv v, int pretty);
+
+/* Print the object {keys[i]: row[i]} (row an array, consumed) exactly as attune_json_print would,
+ * without building the object: for hot paths. */
+int attune_json_print_row(const char *const *keys, jv row, int pretty);
 
 /* A compiled jq program (SPEC 3.3 -f). */
 struct attune_filter;

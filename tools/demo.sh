@@ -8,7 +8,7 @@ ATTUNE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/attune-demo.XXXXXX")
 export ATTUNE_HOME PATH
 unset ATTUNE_STORE REDIS_URL ATTUNE_NAMESPACE ATTUNE_AGENT
 pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$ATTUNE_HOME"' EXIT
+trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$ATTUNE_HOME"' EXIT
 
 if [ -t 1 ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold= off=; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
