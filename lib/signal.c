@@ -116,11 +116,11 @@ static int add_value(void *ctx, const char *key, const char *val, size_t len)
 {
 	struct listing *l = ctx;
 	struct pending *p;
-	char err[256];
 	jv rec;
 
-	if (!val || attune_json_parse(val, len, &rec, err, sizeof err) < 0)
+	if (!val || len > ATTUNE_MAX_VALUE)
 		return 0;
+	rec = attune_json_value(val, len);
 	if (!attune_json_str(rec, "signal_id") || !attune_json_str(rec, "signal_type") ||
 	    !attune_json_str(rec, "source_agent")) {
 		jv_free(rec);
