@@ -98,3 +98,25 @@ out=$("$BENCH_BIN/rssmeter" -t "$T" -- attune-approve request -s "$redis" -a ben
 echo "$out" | EVENTS=$(($(gets) - g0)) report "attune-approve request (redis)" "wake-ups"
 kill "$drv" 2>/dev/null
 wait "$drv" 2>/dev/null
+
+# ---- attune-stream consume following a stream that attune-stream publish --each fills while
+# it is read (N events, no trimming), plain and as a member of a consumer group (which
+# acknowledges every event it prints); and plain on the embedded store.
+awk -v n="$N" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "{\"agent_id\": \"agent-%d\", \"status\": \"running\", \"progress\": %.6f, \"task\": \"step %d\"}\n", i % 50, i / n, i
+}' >"$work/events"
+consume() { # URL TYPE NAME [consume options]
+	url=$1 type=$2 name=$3
+	shift 3
+	attune-stream -s "$url" publish --each --maxlen 0 -q "$type" <"$work/events" &
+	drv=$!
+	"$BENCH_BIN/rssmeter" -n "$N" -t "$T" -- attune-stream -s "$url" consume "$type" --from 0 "$@" |
+		report "$name" "events"
+	kill "$drv" 2>/dev/null
+	wait "$drv" 2>/dev/null
+}
+consume "$redis" follow "attune-stream consume (redis)"
+consume "$redis" grouped "attune-stream consume --group (redis)" --group bench --consumer c1
+redis-cli -p "$REDIS_PORT" flushall >/dev/null
+consume "sqlite://$work/stream.db" follow "attune-stream consume (sqlite)"
