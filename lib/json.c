@@ -289,9 +289,17 @@ int attune_json_arg(const char *arg, jv *out, char *err, size_t errlen)
 	return attune_json_parse(arg, strlen(arg), out, err, errlen);
 }
 
+/* A reader starts in fast mode: plain values are parsed straight from buf with the reader of
+ * attune_json_value. At the first thing that parser does not take (or a value it cannot see
+ * whole without waiting), jq's parser takes over for the rest of the input, first fed
+ * whitespace of the same shape as what was read (newlines, then columns), so that its
+ * "line L, column C" in messages count from the start of the input. */
 struct attune_jreader {
 	int fd;
 	jv_parser *p;
+	int slow;           /* jq's parser reads, from now on */
+	size_t pos, len;    /* fast mode: buf[pos, len) is read but not parsed */
+	size_t line, col;   /* fast mode: lines and columns read before buf[pos] */
 	int fed, eof, failed;
 	size_t buflen;      /* bytes of buf given to the parser last */
 	size_t fed_total;   /* bytes given to the parser */
@@ -309,11 +317,110 @@ struct attune_jreader *attune_jreader_new(int fd)
 	return r;
 }
 
+static int is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* Count buf[pos, to) as read; fast mode. */
+static void advance(struct attune_jreader *r, size_t to)
+{
+	for (; r->pos < to; r->pos++)
+		if (r->buf[r->pos] == '\n')
+			r->line++, r->col = 0;
+		else
+			r->col++;
+}
+
+/* Read into buf after what is there; 0 at the end of input, -1 with err. */
+static ssize_t fill(struct attune_jreader *r, size_t at, char *err, size_t errlen)
+{
+	ssize_t n;
+
+	while ((n = read(r->fd, r->buf + at, sizeof r->buf - at)) < 0 && errno == EINTR && !attune_interrupted)
+		;
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read input: %s", attune_interrupted ? "interrupted" : strerror(errno));
+		r->failed = 1;
+	}
+	r->eof = n == 0;
+	return n;
+}
+
+/* Hand over to jq's parser: the shape of what was read, then what is left in buf. */
+static void go_slow(struct attune_jreader *r)
+{
+	char ws[4096];
+	size_t rest = r->len - r->pos;
+
+	r->slow = 1;
+	for (int nl = 1; nl >= 0; nl--) {
+		memset(ws, nl ? '\n' : ' ', sizeof ws);
+		for (size_t left = nl ? r->line : r->col; left > 0;) {
+			size_t n = left < sizeof ws ? left : sizeof ws;
+			jv_parser_set_buf(r->p, ws, (int)n, 1);
+			jv_free(jv_parser_next(r->p)); /* whitespace: no value, no error */
+			r->fed_total += n;
+			left -= n;
+		}
+	}
+	r->value_start = r->fed_total;
+	memmove(r->buf, r->buf + r->pos, rest);
+	jv_parser_set_buf(r->p, r->buf, (int)rest, !r->eof);
+	r->buflen = rest;
+	r->fed_total += rest;
+	r->stalled_at = (size_t)-1;
+	r->fed = 1;
+}
+
+/* Fast mode: 1 with a value, 0 at the end of input, -1 on a read error, 2 for jq to go on. */
+static int fast_next(struct attune_jreader *r, jv *out, char *err, size_t errlen)
+{
+	for (;;) {
+		size_t s = r->pos;
+		while (s < r->len && is_space(r->buf[s]))
+			s++;
+		advance(r, s);
+		if (s < r->len) {
+			struct fastp f = {r->buf + s, r->buf + r->len, 0, 0};
+			jv v = fp_value(&f);
+			/* a number or literal is whole once whitespace (or the end of input) follows */
+			if (!f.bad && (strchr("{[\"", r->buf[s]) || (f.p < f.end ? is_space(*f.p) : r->eof))) {
+				advance(r, (size_t)(f.p - r->buf));
+				*out = v;
+				return 1;
+			}
+			jv_free(v);
+			/* more of it may be waiting: read on without blocking, else jq decides */
+			struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+			if (r->eof || r->len - s == sizeof r->buf || poll(&pfd, 1, 0) <= 0)
+				return 2;
+			memmove(r->buf, r->buf + s, r->len - s);
+			r->len -= s;
+			r->pos = 0;
+		} else if (r->eof) {
+			return 0;
+		} else {
+			r->pos = r->len = 0;
+		}
+		ssize_t n = fill(r, r->len, err, errlen);
+		if (n < 0)
+			return -1;
+		r->len += (size_t)n;
+	}
+}
+
 int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t errlen)
 {
 	if (r->failed) {
 		snprintf(err, errlen, "input already failed");
 		return -1;
+	}
+	if (!r->slow) {
+		int rc = fast_next(r, out, err, errlen);
+		if (rc != 2)
+			return rc;
+		go_slow(r);
 	}
 	for (;;) {
 		if (r->fed) {
@@ -356,16 +463,9 @@ int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t err
 				return -1;
 			}
 		}
-		ssize_t n = read(r->fd, r->buf, sizeof r->buf);
-		if (n < 0 && errno == EINTR && !attune_interrupted)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "cannot read input: %s", attune_interrupted ? "interrupted" : strerror(errno));
-			r->failed = 1;
+		ssize_t n = fill(r, 0, err, errlen);
+		if (n < 0)
 			return -1;
-		}
-		if (n == 0)
-			r->eof = 1;
 		jv_parser_set_buf(r->p, r->buf, (int)n, n != 0);
 		r->buflen = (size_t)n;
 		r->fed_total += (size_t)n;
@@ -380,7 +480,10 @@ int attune_jreader_ready(struct attune_jreader *r)
 
 	if (r->failed || r->eof)
 		return 1;
-	if (r->fed)
+	for (size_t i = r->pos; !r->slow && i < r->len; i++)
+		if (!is_space(r->buf[i]))
+			return 1;
+	if (r->slow && r->fed)
 		for (size_t i = r->buflen - (size_t)jv_parser_remaining(r->p); i < r->buflen; i++)
 			if (r->buf[i] != ' ' && r->buf[i] != '\t' && r->buf[i] != '\r' && r->buf[i] != '\n')
 				return 1;
