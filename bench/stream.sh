@@ -5,8 +5,10 @@
 #     default MAXLEN ~ 10000 — beside redis-cli --pipe of the same XADDs (protocol prepared
 #     beforehand, not timed);
 #   consume --from 0 --until-caught-up > /dev/null over N events (published with --maxlen 0),
-#     with the peak RSS of the consumer — beside redis-cli XRANGE - + of the same stream.
-# Then the same two figures on the embedded store (N_SQLITE events; no peer).
+#     with the peak RSS of the consumer — beside redis-cli XRANGE - + of the same stream;
+#   consume --group (a new group each run) --from 0 --until-caught-up > /dev/null over the same
+#     stream, every event acknowledged — beside the consume without a group just measured.
+# Then the same figures on the embedded store (N_SQLITE events; no redis-cli peer).
 # Median of RUNS runs each (default 1).
 . "$(dirname "$0")/redis.inc"
 BIN=$top/$BUILD/bin
@@ -74,6 +76,9 @@ prss=$(peak_rss "redis-cli -p $port XRANGE stream:big - +")
 echo "consume: attune-stream $ours/s (peak RSS $rss KiB), redis-cli XRANGE $peer/s (peak RSS $prss KiB)"
 echo "BENCH|attune-stream consume to stdout (Redis)|$ours|redis-cli XRANGE - +|$peer|events/s"
 echo "BENCH|attune-stream consume, peak RSS over $N events|$rss|redis-cli XRANGE - +|$prss|KiB"
+group=$(rate "$N" "'$BIN/attune-stream' -s $redis consume big --group g\$r --consumer c --from 0 --until-caught-up")
+echo "consume --group: attune-stream $group/s, without a group $ours/s"
+echo "BENCH|attune-stream consume --group, all acknowledged (Redis)|$group|attune-stream consume, no group|$ours|events/s"
 
 # ---- embedded ----
 head -n "$N_SQLITE" "$work/events" >"$work/events.small"
@@ -82,3 +87,5 @@ ours=$(rate "$N_SQLITE" "'$BIN/attune-stream' -s $sq publish --each --maxlen 0 p
 echo "BENCH|attune-stream publish --each (embedded)|$ours|-|-|events/s"
 ours=$(rate "$N_SQLITE" "'$BIN/attune-stream' -s $sq consume pub0 --from 0 --until-caught-up")
 echo "BENCH|attune-stream consume to stdout (embedded)|$ours|-|-|events/s"
+group=$(rate "$N_SQLITE" "'$BIN/attune-stream' -s $sq consume pub0 --group g\$r --consumer c --from 0 --until-caught-up")
+echo "BENCH|attune-stream consume --group, all acknowledged (embedded)|$group|attune-stream consume, no group|$ours|events/s"

@@ -527,10 +527,11 @@ int attune_store_xpending_own(struct attune_store *st, const char *key, const ch
 	return rc;
 }
 
-int attune_store_xack(struct attune_store *st, const char *key, const char *group, const char *id)
+int attune_store_xack(struct attune_store *st, const char *key, const char *group, size_t n,
+                      const char *const *ids)
 {
 	K(key);
-	int rc = st->ops->xack(st, k, group, id);
+	int rc = n ? st->ops->xack(st, k, group, n, ids) : 0;
 	KDONE;
 	return rc;
 }

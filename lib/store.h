@@ -126,7 +126,11 @@ int attune_store_xreadgroup(struct attune_store *st, const char *group, const ch
 /* Entries already pending for this consumer (delivered, not acknowledged), oldest first. */
 int attune_store_xpending_own(struct attune_store *st, const char *key, const char *group, const char *consumer,
                               long count, attune_entry_cb cb, void *ctx);
-int attune_store_xack(struct attune_store *st, const char *key, const char *group, const char *id);
+/* Acknowledge n entries of group at once (XACK key group id1 … idn: one round trip on Redis,
+ * one transaction on SQLite). Returns how many were pending and are no longer; an id given twice,
+ * not pending or already acknowledged is not counted. 0 for a missing stream or group. */
+int attune_store_xack(struct attune_store *st, const char *key, const char *group, size_t n,
+                      const char *const *ids);
 /* Take over entries pending longer than min_idle_ms in group (any consumer) for consumer,
  * at most count, oldest first (XAUTOCLAIM). Returns the number claimed. */
 int attune_store_xclaim_idle(struct attune_store *st, const char *key, const char *group, const char *consumer,

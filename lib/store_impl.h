@@ -55,7 +55,7 @@ struct store_ops {
 	                  const char *const *keys, long count, long block_ms, attune_entry_cb cb, void *ctx);
 	int (*xpending_own)(struct attune_store *, const char *key, const char *group, const char *consumer, long count,
 	                    attune_entry_cb cb, void *ctx);
-	int (*xack)(struct attune_store *, const char *key, const char *group, const char *id);
+	int (*xack)(struct attune_store *, const char *key, const char *group, size_t n, const char *const *ids);
 	int (*xclaim_idle)(struct attune_store *, const char *key, const char *group, const char *consumer,
 	                   long long min_idle_ms, long count, attune_entry_cb cb, void *ctx);
 	int (*xgroups)(struct attune_store *, const char *key, attune_group_cb cb, void *ctx);

@@ -928,9 +928,16 @@ static int r_xpending_own(struct attune_store *st, const char *key, const char *
 	}
 }
 
-static int r_xack(struct attune_store *st, const char *key, const char *group, const char *id)
+static int r_xack(struct attune_store *st, const char *key, const char *group, size_t n, const char *const *ids)
 {
-	return (int)integer(ONE(st, key, "XACK", key, group, id));
+	const char **argv = malloc((3 + n) * sizeof *argv);
+	int rc;
+
+	argv[0] = "XACK", argv[1] = key, argv[2] = group;
+	memcpy(argv + 3, ids, n * sizeof *argv);
+	rc = (int)integer(one(st, key, NULL, 0, 3 + (int)n, argv, NULL));
+	free(argv);
+	return rc;
 }
 
 static int r_xclaim_idle(struct attune_store *st, const char *key, const char *group, const char *consumer,

@@ -75,7 +75,7 @@ enum {
 	Q_SADD, Q_SREM, Q_SANY, Q_SMEMBERS,
 	Q_XINSERT, Q_XSETLAST, Q_XLENADD, Q_XTRIM, Q_XFWD, Q_XREV, Q_XLAST, Q_XHAS, Q_XLEN,
 	Q_GROUP_GET, Q_GROUP_NEW, Q_GROUP_SET, Q_CONSUMER, Q_PEL_ADD, Q_PEL_OWN, Q_PEL_TOUCH,
-	Q_PEL_IDLE, Q_PEL_DEL, Q_XACK, Q_GROUPS,
+	Q_PEL_IDLE, Q_PEL_DEL, Q_GROUPS,
 	Q_WAKE_BUMP, Q_WAKE_GET,
 	Q_N
 };
@@ -142,8 +142,6 @@ static const char *const sql[Q_N] = {
 	[Q_PEL_IDLE] = "SELECT p.ms, p.seq, e.body FROM xpel p LEFT JOIN xentry e ON e.kid=p.kid AND e.ms=p.ms"
 	               " AND e.seq=p.seq WHERE p.kid=?1 AND p.grp=?2 AND p.delivered<=?3 ORDER BY p.ms, p.seq LIMIT ?4",
 	[Q_PEL_DEL] = "DELETE FROM xpel WHERE kid=?1 AND grp=?2 AND ms=?3 AND seq=?4",
-	[Q_XACK] = "DELETE FROM xpel WHERE kid=(SELECT id FROM kv WHERE key=?1 AND kind=4) AND grp=?2 AND ms=?3"
-	           " AND seq=?4",
 	[Q_GROUPS] = "SELECT g.name, g.ms, g.seq,"
 	             " (SELECT count(*) FROM xconsumer c WHERE c.kid=g.kid AND c.grp=g.name),"
 	             " (SELECT count(*) FROM xpel p WHERE p.kid=g.kid AND p.grp=g.name),"
@@ -1843,24 +1841,36 @@ static int sq_xpending_own(struct attune_store *st, const char *key, const char 
 	return rc ? rc : total;
 }
 
-static int sq_xack(struct attune_store *st, const char *key, const char *group, const char *id)
+static int sq_xack(struct attune_store *st, const char *key, const char *group, size_t n, const char *const *ids)
 {
 	sqlite3_int64 ms, seq;
+	struct keyrow k;
 	sqlite3_stmt *q;
-	int rc;
+	int rc, acked = 0;
 
-	if (id_parse(id, 0, &ms, &seq) < 0)
-		return badid(st, id);
-	if (!(q = Q(st, Q_XACK)))
+	for (size_t i = 0; i < n; i++)
+		if (id_parse(ids[i], 0, &ms, &seq) < 0)
+			return badid(st, ids[i]);
+	if (begin(st) < 0)
 		return -1;
-	bind_key(q, 1, key);
-	bind_key(q, 2, group);
-	sqlite3_bind_int64(q, 3, ms);
-	sqlite3_bind_int64(q, 4, seq);
-	if ((rc = run(st, q)) < 0)
-		return -1;
+	if ((rc = key_row(st, key, K_STREAM, 0, &k)) <= 0)
+		return rc < 0 ? rollback(st) : commit(st);
+	for (size_t i = 0; i < n; i++) {
+		if (!(q = Q(st, Q_PEL_DEL)))
+			return rollback(st);
+		id_parse(ids[i], 0, &ms, &seq);
+		sqlite3_bind_int64(q, 1, k.id);
+		bind_key(q, 2, group);
+		sqlite3_bind_int64(q, 3, ms);
+		sqlite3_bind_int64(q, 4, seq);
+		if ((rc = run(st, q)) < 0)
+			return rollback(st);
+		acked += rc > 0;
+	}
+	if (commit(st) < 0)
+		return rollback(st);
 	written(st);
-	return rc > 0;
+	return acked;
 }
 
 static int sq_xclaim_idle(struct attune_store *st, const char *key, const char *group, const char *consumer,

@@ -307,12 +307,17 @@ struct src { /* one stream being consumed */
 	int more;                /* the last read was full: more may be waiting */
 };
 
+struct ack { /* delivered, to acknowledge after a flush */
+	size_t src;
+	char id[ATTUNE_ID_MAX];
+};
+
 struct run {
 	struct attune_store *st;
 	const struct attune_consume *c;
 	struct src *s;
 	size_t ns, cap, hint;
-	struct { size_t src; char id[ATTUNE_ID_MAX]; } *acks; /* delivered, to acknowledge after a flush */
+	struct ack *acks;
 	size_t nacks, ackcap;
 	long delivered, unflushed;
 	int stop;                  /* output failed */
@@ -415,12 +420,29 @@ static int deliver(struct run *r, size_t src, jv ev, const char *id)
 	return 0;
 }
 
+static int by_src(const void *a, const void *b)
+{
+	size_t x = ((const struct ack *)a)->src, y = ((const struct ack *)b)->src;
+	return (x > y) - (x < y);
+}
+
+/* Acknowledge the first n acks with one call per stream. */
 static int ack_all(struct run *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (attune_store_xack(r->st, r->s[r->acks[i].src].key, r->c->group, r->acks[i].id) < 0)
-			return -1;
-	return 0;
+	const char **ids;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	qsort(r->acks, n, sizeof *r->acks, by_src);
+	ids = malloc(n * sizeof *ids);
+	for (size_t i = 0, j; i < n && rc == 0; i = j) {
+		for (j = i; j < n && r->acks[j].src == r->acks[i].src; j++)
+			ids[j - i] = r->acks[j].id;
+		rc = attune_store_xack(r->st, r->s[r->acks[i].src].key, r->c->group, j - i, ids) < 0 ? -1 : 0;
+	}
+	free(ids);
+	return rc;
 }
 
 /* Flush, then acknowledge what the flush made durable; idle: flush even if nothing was
@@ -431,7 +453,7 @@ static int commit(struct run *r, int idle)
 
 	r->nacks = 0;
 	if (!r->unflushed && !idle)
-		return n ? ack_all(r, n) : 0;
+		return ack_all(r, n);
 	r->unflushed = 0;
 	if (r->c->flush(r->c->ctx) < 0) {
 		r->stop = 1;

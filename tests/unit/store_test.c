@@ -702,8 +702,8 @@ TEST(consumer_groups)
 	CHECK(attune_store_xpending_own(st, "xg:1", "g", "c1", 0, entry_cb, &l) >= 0);
 	CHECK(l.n == 2 && !strcmp(l.s[0], id[0]) && !strcmp(l.v[0], "e"));
 	list_free(&l);
-	CHECK(attune_store_xack(st, "xg:1", "g", id[0]) == 1);
-	CHECK(attune_store_xack(st, "xg:1", "g", id[0]) == 0);
+	CHECK(attune_store_xack(st, "xg:1", "g", 1, (const char *[]){id[0]}) == 1);
+	CHECK(attune_store_xack(st, "xg:1", "g", 1, (const char *[]){id[0]}) == 0);
 	CHECK(attune_store_xpending_own(st, "xg:1", "g", "c1", 0, entry_cb, &l) >= 0);
 	CHECK(l.n == 1 && !strcmp(l.s[0], id[1]));
 	list_free(&l);
@@ -731,6 +731,18 @@ TEST(consumer_groups)
 	CHECK(attune_store_xpending_own(st, "xg:1", "g", "c3", 2, entry_cb, &l) >= 0 && l.n == 2);
 	list_free(&l);
 	CHECK(attune_store_xpending_own(st, "xg:1", "g", "c1", 0, entry_cb, &l) >= 0 && l.n == 0);
+	/* Many at once: each pending id counts once; acknowledged, repeated or unknown ids do not. */
+	CHECK(attune_store_xack(st, "xg:1", "g", 0, NULL) == 0);
+	CHECK(attune_store_xack(st, "xg:1", "g", 5, (const char *[]){id[0], id[1], id[2], id[1], "1-1"}) == 2);
+	CHECK(attune_store_xpending_own(st, "xg:1", "g", "c3", 0, entry_cb, &l) >= 0);
+	CHECK(l.n == 2 && !strcmp(l.s[0], id[3]) && !strcmp(l.s[1], id[4]));
+	list_free(&l);
+	CHECK(attune_store_xack(st, "xg:1", "g", 3, (const char *[]){id[2], id[3], id[4]}) == 2);
+	CHECK(attune_store_xack(st, "xg:1", "g", 2, (const char *[]){id[3], id[4]}) == 0);
+	CHECK(attune_store_xack(st, "xg:1", "late", 2, (const char *[]){id[3], id[4]}) == 0);
+	CHECK(attune_store_xack(st, "xg:none", "g", 2, (const char *[]){id[3], id[4]}) == 0);
+	memset(&gs, 0, sizeof gs);
+	CHECK(attune_store_xgroups(st, "xg:1", group_cb, &gs) == 0 && gs.n == 2 && gs.pending[0] == 0);
 	/* Lag counts entries after the last delivered one. */
 	CHECK(xadd1(st, "xg:1", "f", NULL) >= 0 && xadd1(st, "xg:1", "f", NULL) >= 0);
 	memset(&gs, 0, sizeof gs);
