@@ -5,6 +5,7 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${ATTUNE_BIN:-$top/${BUILD:-build}/bin}
 N=${N:-1000000}
+[ -n "$QUICK" ] && N=200000
 CC=${CC:-cc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/attune-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM

@@ -5,36 +5,12 @@
 # writes them. Two figures, median of RUNS runs each: the default listing (every heartbeat
 # fetched, parsed and classified; the agents are healthy, so nothing is printed) and
 # --active, which also sorts and prints all N.
-top=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${ATTUNE_BIN:-$top/${BUILD:-build}/bin}
+. "$(dirname "$0")/redis.inc"
+BIN=$top/$BUILD/bin
 N=${N:-100000}
 RUNS=${RUNS:-5}
-work=$(mktemp -d "${TMPDIR:-/tmp}/attune-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-i=0
-while [ $i -lt 20 ] && [ -z "$pid" ]; do
-	i=$((i + 1))
-	port=$(( ($$ * 7919 + i * 104729 + $(date +%N | sed 's/^0*//;s/^$/0/')) % 20000 + 30000 ))
-	redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-		--logfile "$work/redis.log" >/dev/null 2>&1 &
-	p=$!
-	j=0
-	while [ $j -lt 50 ]; do
-		if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then pid=$p; break; fi
-		kill -0 "$p" 2>/dev/null || break
-		sleep 0.1
-		j=$((j + 1))
-	done
-	[ -z "$pid" ] && kill "$p" 2>/dev/null
-done
-[ -n "$pid" ] || { echo "stale.sh: cannot start redis-server" >&2; exit 1; }
+[ -n "$QUICK" ] && RUNS=3
+port=$REDIS_PORT
 
 # N fresh heartbeats, TTL one hour, in the redis protocol for redis-cli --pipe.
 ts=$(date -u +%Y-%m-%dT%H:%M:%S.%6N+00:00)

@@ -15,6 +15,7 @@ BIN=$top/$BUILD/bin
 N=${N:-1000000}
 N_SQLITE=${N_SQLITE:-200000}
 RUNS=${RUNS:-1}
+[ -n "$QUICK" ] && N=200000 N_SQLITE=50000
 port=$REDIS_PORT
 redis="redis://127.0.0.1:$port"
 

@@ -400,7 +400,7 @@ static void entries_free(struct entries *es)
  * an unparseable one drops the entry; no feedback_id becomes "fb-<epoch ms>". */
 static int entry_parse(const char *val, size_t len, struct entry *out)
 {
-	jv v = jv_parse_sized(val, (int)len);
+	jv v = attune_json_value(val, len);
 	const char *ts;
 	char buf[40];
 

@@ -70,7 +70,7 @@ static int has_kind(jv o, const char *k, jv_kind kind)
  * current_task; last_beat unparseable -> not a record, absent -> now. Invalid when not one. */
 static jv record_parse(const char *val, size_t len, double now, double *beat)
 {
-	jv r = jv_parse_sized(val, (int)len);
+	jv r = attune_json_value(val, len);
 	const char *lb;
 
 	if (jv_get_kind(r) != JV_KIND_OBJECT || !has_kind(r, "agent_id", JV_KIND_STRING) ||

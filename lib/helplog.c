@@ -149,7 +149,7 @@ static void tally_line(struct tally *t, const char *line, size_t len, const char
 
 	if (strspn(line, " \t\r\n") == len)
 		return;
-	v = jv_parse_sized(line, (int)len);
+	v = attune_json_value(line, len);
 	if (jv_get_kind(v) != JV_KIND_OBJECT || !(name = attune_json_str(v, field)))
 		goto bad;
 	found = jv_object_get(jv_copy(v), jv_string("found"));

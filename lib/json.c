@@ -1,5 +1,6 @@
 /* json.c — JSON through libjq's jv: parsing with positions, printing, jq filters. */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,9 +289,17 @@ int attune_json_arg(const char *arg, jv *out, char *err, size_t errlen)
 	return attune_json_parse(arg, strlen(arg), out, err, errlen);
 }
 
+/* A reader starts in fast mode: plain values are parsed straight from buf with the reader of
+ * attune_json_value. At the first thing that parser does not take (or a value it cannot see
+ * whole without waiting), jq's parser takes over for the rest of the input, first fed
+ * whitespace of the same shape as what was read (newlines, then columns), so that its
+ * "line L, column C" in messages count from the start of the input. */
 struct attune_jreader {
 	int fd;
 	jv_parser *p;
+	int slow;           /* jq's parser reads, from now on */
+	size_t pos, len;    /* fast mode: buf[pos, len) is read but not parsed */
+	size_t line, col;   /* fast mode: lines and columns read before buf[pos] */
 	int fed, eof, failed;
 	size_t buflen;      /* bytes of buf given to the parser last */
 	size_t fed_total;   /* bytes given to the parser */
@@ -308,11 +317,110 @@ struct attune_jreader *attune_jreader_new(int fd)
 	return r;
 }
 
+static int is_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* Count buf[pos, to) as read; fast mode. */
+static void advance(struct attune_jreader *r, size_t to)
+{
+	for (; r->pos < to; r->pos++)
+		if (r->buf[r->pos] == '\n')
+			r->line++, r->col = 0;
+		else
+			r->col++;
+}
+
+/* Read into buf after what is there; 0 at the end of input, -1 with err. */
+static ssize_t fill(struct attune_jreader *r, size_t at, char *err, size_t errlen)
+{
+	ssize_t n;
+
+	while ((n = read(r->fd, r->buf + at, sizeof r->buf - at)) < 0 && errno == EINTR && !attune_interrupted)
+		;
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read input: %s", attune_interrupted ? "interrupted" : strerror(errno));
+		r->failed = 1;
+	}
+	r->eof = n == 0;
+	return n;
+}
+
+/* Hand over to jq's parser: the shape of what was read, then what is left in buf. */
+static void go_slow(struct attune_jreader *r)
+{
+	char ws[4096];
+	size_t rest = r->len - r->pos;
+
+	r->slow = 1;
+	for (int nl = 1; nl >= 0; nl--) {
+		memset(ws, nl ? '\n' : ' ', sizeof ws);
+		for (size_t left = nl ? r->line : r->col; left > 0;) {
+			size_t n = left < sizeof ws ? left : sizeof ws;
+			jv_parser_set_buf(r->p, ws, (int)n, 1);
+			jv_free(jv_parser_next(r->p)); /* whitespace: no value, no error */
+			r->fed_total += n;
+			left -= n;
+		}
+	}
+	r->value_start = r->fed_total;
+	memmove(r->buf, r->buf + r->pos, rest);
+	jv_parser_set_buf(r->p, r->buf, (int)rest, !r->eof);
+	r->buflen = rest;
+	r->fed_total += rest;
+	r->stalled_at = (size_t)-1;
+	r->fed = 1;
+}
+
+/* Fast mode: 1 with a value, 0 at the end of input, -1 on a read error, 2 for jq to go on. */
+static int fast_next(struct attune_jreader *r, jv *out, char *err, size_t errlen)
+{
+	for (;;) {
+		size_t s = r->pos;
+		while (s < r->len && is_space(r->buf[s]))
+			s++;
+		advance(r, s);
+		if (s < r->len) {
+			struct fastp f = {r->buf + s, r->buf + r->len, 0, 0};
+			jv v = fp_value(&f);
+			/* a number or literal is whole once whitespace (or the end of input) follows */
+			if (!f.bad && (strchr("{[\"", r->buf[s]) || (f.p < f.end ? is_space(*f.p) : r->eof))) {
+				advance(r, (size_t)(f.p - r->buf));
+				*out = v;
+				return 1;
+			}
+			jv_free(v);
+			/* more of it may be waiting: read on without blocking, else jq decides */
+			struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+			if (r->eof || r->len - s == sizeof r->buf || poll(&pfd, 1, 0) <= 0)
+				return 2;
+			memmove(r->buf, r->buf + s, r->len - s);
+			r->len -= s;
+			r->pos = 0;
+		} else if (r->eof) {
+			return 0;
+		} else {
+			r->pos = r->len = 0;
+		}
+		ssize_t n = fill(r, r->len, err, errlen);
+		if (n < 0)
+			return -1;
+		r->len += (size_t)n;
+	}
+}
+
 int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t errlen)
 {
 	if (r->failed) {
 		snprintf(err, errlen, "input already failed");
 		return -1;
+	}
+	if (!r->slow) {
+		int rc = fast_next(r, out, err, errlen);
+		if (rc != 2)
+			return rc;
+		go_slow(r);
 	}
 	for (;;) {
 		if (r->fed) {
@@ -355,16 +463,9 @@ int attune_jreader_next(struct attune_jreader *r, jv *out, char *err, size_t err
 				return -1;
 			}
 		}
-		ssize_t n = read(r->fd, r->buf, sizeof r->buf);
-		if (n < 0 && errno == EINTR && !attune_interrupted)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "cannot read input: %s", attune_interrupted ? "interrupted" : strerror(errno));
-			r->failed = 1;
+		ssize_t n = fill(r, 0, err, errlen);
+		if (n < 0)
 			return -1;
-		}
-		if (n == 0)
-			r->eof = 1;
 		jv_parser_set_buf(r->p, r->buf, (int)n, n != 0);
 		r->buflen = (size_t)n;
 		r->fed_total += (size_t)n;
@@ -379,7 +480,10 @@ int attune_jreader_ready(struct attune_jreader *r)
 
 	if (r->failed || r->eof)
 		return 1;
-	if (r->fed)
+	for (size_t i = r->pos; !r->slow && i < r->len; i++)
+		if (!is_space(r->buf[i]))
+			return 1;
+	if (r->slow && r->fed)
 		for (size_t i = r->buflen - (size_t)jv_parser_remaining(r->p); i < r->buflen; i++)
 			if (r->buf[i] != ' ' && r->buf[i] != '\t' && r->buf[i] != '\r' && r->buf[i] != '\n')
 				return 1;
@@ -451,12 +555,48 @@ static void ob_string(struct obuf *b, const char *s, size_t n)
 	ob_put(b, "\"", 1);
 }
 
-static void ob_value(struct obuf *b, jv v)
+/* A number as jq 1.6 prints it (the shortest form that reads back as d) in the common cases:
+ * an integer below 1e16 in full, or one between 0.001 and 1e9 with at most 6 decimals, then
+ * with the fewest that read back exactly (m / 10^k rounds as strtod does; there is only one
+ * such form at that size). -1: leave it to jq, whose dtoa costs 4,000 instructions a number. */
+static int ob_number(struct obuf *b, double d)
 {
-	char num[32];
-	double d;
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+	double a = fabs(d);
+	char buf[32], *p = buf + sizeof buf;
+	long long m = 0;
+	int k = 0, i = 0;
+
+	if (a < 1e16 && a == floor(a))
+		m = (long long)a;
+	else if (a >= 1e-3 && a < 1e9)
+		for (k = 1; k <= 6 && (double)(m = llround(a * p10[k])) / p10[k] != a; k++)
+			;
+	else
+		return -1;
+	if (k > 6)
+		return -1;
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+		if (++i == k)
+			*--p = '.';
+	} while (m || i <= k);
+	if (signbit(d))
+		*--p = '-';
+	ob_put(b, p, (size_t)(buf + sizeof buf - p));
+	return 0;
+}
+
+static void ob_value(struct obuf *b, jv v, int depth)
+{
 	int first = 1;
 
+	if (depth > 256) { /* jq 1.6 prints no deeper */
+		ob_put(b, "<stripped: exceeds max depth>", 29);
+		jv_free(v);
+		return;
+	}
 	switch (jv_get_kind(v)) {
 	case JV_KIND_NULL: ob_put(b, "null", 4); break;
 	case JV_KIND_TRUE: ob_put(b, "true", 4); break;
@@ -465,11 +605,7 @@ static void ob_value(struct obuf *b, jv v)
 		ob_string(b, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
 		break;
 	case JV_KIND_NUMBER:
-		d = jv_number_value(v);
-		/* Integers below 1e15 print as plain digits in jq too; other numbers use jq's format. */
-		if (d == (double)(long long)d && d > -1e15 && d < 1e15) {
-			ob_put(b, num, (size_t)snprintf(num, sizeof num, "%.17g", d));
-		} else {
+		if (ob_number(b, jv_number_value(v)) < 0) {
 			jv t = jv_dump_string(jv_copy(v), 0);
 			ob_put(b, jv_string_value(t), (size_t)jv_string_length_bytes(jv_copy(t)));
 			jv_free(t);
@@ -480,7 +616,7 @@ static void ob_value(struct obuf *b, jv v)
 		jv_array_foreach(v, i, e) {
 			if (i)
 				ob_put(b, ",", 1);
-			ob_value(b, e);
+			ob_value(b, e, depth + 1);
 		}
 		ob_put(b, "]", 1);
 		break;
@@ -494,7 +630,7 @@ static void ob_value(struct obuf *b, jv v)
 			ob_string(b, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)));
 			jv_free(k);
 			ob_put(b, ":", 1);
-			ob_value(b, jv_object_iter_value(v, i));
+			ob_value(b, jv_object_iter_value(v, i), depth + 1);
 		}
 		ob_put(b, "}", 1);
 		break;
@@ -511,7 +647,7 @@ char *attune_json_dump(jv v, size_t *len)
 {
 	struct obuf b = {0};
 
-	ob_value(&b, v);
+	ob_value(&b, v, 0);
 	ob_put(&b, "", 0);
 	b.p[b.n] = 0;
 	if (len)
@@ -531,7 +667,7 @@ int attune_json_print(jv v, int pretty)
 		jv_free(s);
 	} else {
 		b.n = 0;
-		ob_value(&b, v);
+		ob_value(&b, v, 0);
 		rc = attune_stdout_write(b.p, b.n);
 	}
 	return rc < 0 ? -1 : attune_stdout_write("\n", 1);
@@ -556,7 +692,7 @@ int attune_json_print_row(const char *const *keys, jv row, int pretty)
 			ob_put(&b, ",", 1);
 		ob_string(&b, keys[i], strlen(keys[i]));
 		ob_put(&b, ":", 1);
-		ob_value(&b, jv_array_get(jv_copy(row), i));
+		ob_value(&b, jv_array_get(jv_copy(row), i), 0);
 	}
 	ob_put(&b, "}\n", 2);
 	jv_free(row);

@@ -116,11 +116,11 @@ static int add_value(void *ctx, const char *key, const char *val, size_t len)
 {
 	struct listing *l = ctx;
 	struct pending *p;
-	char err[256];
 	jv rec;
 
-	if (!val || attune_json_parse(val, len, &rec, err, sizeof err) < 0)
+	if (!val || len > ATTUNE_MAX_VALUE)
 		return 0;
+	rec = attune_json_value(val, len);
 	if (!attune_json_str(rec, "signal_id") || !attune_json_str(rec, "signal_type") ||
 	    !attune_json_str(rec, "source_agent")) {
 		jv_free(rec);
@@ -245,13 +245,13 @@ static int matches(const struct attune_signal_wait *w, jv rec)
 static int take(struct attune_store *st, struct pending *p, long long *ttl_ms, double *at)
 {
 	char ts[40];
-	int rc = attune_store_ttl(st, p->key, ttl_ms);
+	int rc;
 
-	if (rc <= 0)
-		return rc;
 	*at = attune_monotonic();
 	if (!p->broadcast)
-		return attune_store_del(st, p->key);
+		return attune_store_take(st, p->key, ttl_ms);
+	if ((rc = attune_store_ttl(st, p->key, ttl_ms)) <= 0)
+		return rc;
 	attune_iso_time(attune_now(), ts, sizeof ts);
 	/* The receipt outlives the broadcast by a millisecond, never the other way round. */
 	return attune_store_set_nx(st, p->receipt, ts, strlen(ts), *ttl_ms < 0 ? 0 : *ttl_ms + 1);

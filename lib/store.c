@@ -342,6 +342,16 @@ int attune_store_ttl(struct attune_store *st, const char *key, long long *ms)
 	return rc;
 }
 
+int attune_store_take(struct attune_store *st, const char *key, long long *ms)
+{
+	K(key);
+	int rc = st->ops->take ? st->ops->take(st, k, ms) : st->ops->ttl(st, k, ms);
+	if (rc == 1 && !st->ops->take)
+		rc = st->ops->del(st, k);
+	KDONE;
+	return rc;
+}
+
 int attune_store_scan(struct attune_store *st, const char *prefix, attune_key_cb cb, void *ctx)
 {
 	struct strip s = {.st = st, .ctx = ctx, .key = cb};

@@ -46,6 +46,9 @@ int attune_store_get(struct attune_store *st, const char *key, char **val, size_
 int attune_store_del(struct attune_store *st, const char *key);
 /* 1 exists (*ms = remaining TTL, or -1 if none), 0 missing. */
 int attune_store_ttl(struct attune_store *st, const char *key, long long *ms);
+/* Delete key, knowing what was left of its TTL: 1 this call deleted it (*ms as attune_store_ttl
+ * gave it just before), 0 it was missing. One round trip on Redis (PTTL and DEL in MULTI). */
+int attune_store_take(struct attune_store *st, const char *key, long long *ms);
 
 /* Every live key starting with the literal prefix (no glob meaning in any character), any kind. */
 typedef int (*attune_key_cb)(void *ctx, const char *key);

@@ -27,6 +27,7 @@ struct store_ops {
 	int (*get)(struct attune_store *, const char *key, char **val, size_t *len);
 	int (*del)(struct attune_store *, const char *key);
 	int (*ttl)(struct attune_store *, const char *key, long long *ms);
+	int (*take)(struct attune_store *, const char *key, long long *ms); /* NULL: ttl, then del */
 	int (*scan)(struct attune_store *, const char *prefix, attune_key_cb cb, void *ctx);
 	int (*mget)(struct attune_store *, size_t n, const char *const *keys, attune_kv_cb cb, void *ctx);
 	int (*check_write)(struct attune_store *, const char *guard, const char *gval, size_t glen, long long gttl_ms,

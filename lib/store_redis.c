@@ -193,6 +193,53 @@ static redisContext *dial_retry(struct attune_store *st, struct backoff *b)
 	return c;
 }
 
+static size_t arglen(const struct cmd *cmd, int i)
+{
+	return cmd->lens ? cmd->lens[i] : strlen(cmd->argv[i]);
+}
+
+/* "<c><n>\r\n" at p; returns the end. */
+static char *put_len(char *p, char c, size_t n)
+{
+	char num[24];
+	int k = 0;
+
+	*p++ = c;
+	do
+		num[k++] = (char)('0' + n % 10);
+	while (n /= 10);
+	while (k)
+		*p++ = num[--k];
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/* Append one command in the Redis protocol. hiredis's redisAppendCommandArgv formats it with
+ * sdscatfmt, a quarter of the time of a bulk XADD; this is a count and a memcpy. */
+static void append(redisContext *c, const struct cmd *cmd)
+{
+	char stack[4096], *buf = stack, *p;
+	size_t len = 16;
+
+	for (int i = 0; i < cmd->argc; i++)
+		len += 25 + arglen(cmd, i);
+	if (len > sizeof stack && !(buf = malloc(len)))
+		abort();
+	p = put_len(buf, '*', (size_t)cmd->argc);
+	for (int i = 0; i < cmd->argc; i++) {
+		size_t n = arglen(cmd, i);
+		p = put_len(p, '$', n);
+		memcpy(p, cmd->argv[i], n);
+		p += n;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	redisAppendFormattedCommand(c, buf, (size_t)(p - buf));
+	if (buf != stack)
+		free(buf);
+}
+
 /* Send n commands pipelined and read their n raw replies (error replies included) into rep.
  * block_ms > 0: the batch holds a server-side BLOCK of that many ms, and the read timeout is
  * stretched to cover it. 0, or -1 after store_fail (nothing to free then). */
@@ -208,7 +255,7 @@ static int run(struct attune_store *st, size_t n, const struct cmd *cmds, redisR
 		if (block_ms > 0)
 			set_timeout(r->c, block_ms + BLOCK_MARGIN_MS);
 		for (i = 0; i < n; i++)
-			redisAppendCommandArgv(r->c, cmds[i].argc, cmds[i].argv, cmds[i].lens);
+			append(r->c, &cmds[i]);
 		for (got = 0; got < n && redisGetReply(r->c, (void **)&rep[got]) == REDIS_OK; got++)
 			;
 		if (got == n) {
@@ -409,6 +456,28 @@ static int r_ttl(struct attune_store *st, const char *key, long long *ms)
 		return 0;
 	*ms = v < 0 ? -1 : v;
 	return 1;
+}
+
+static int r_take(struct attune_store *st, const char *key, long long *ms)
+{
+	struct cmd c[] = {{key, 1, (const char *[]){"MULTI"}, NULL}, {key, 2, (const char *[]){"PTTL", key}, NULL},
+	                  {key, 2, (const char *[]){"DEL", key}, NULL}, {key, 1, (const char *[]){"EXEC"}, NULL}};
+	redisReply *rep[4], *e;
+	int rc = -1;
+
+	if (batch(st, 4, c, rep) < 0)
+		return -1;
+	e = rep[3];
+	if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 && e->element[0]->type == REDIS_REPLY_INTEGER &&
+	    e->element[1]->type == REDIS_REPLY_INTEGER) {
+		*ms = e->element[0]->integer < 0 ? -1 : e->element[0]->integer;
+		rc = e->element[1]->integer == 1;
+	} else {
+		store_fail(st, 69, "EXEC %s: %s", key, e->type == REDIS_REPLY_ERROR ? e->str : "unexpected reply");
+	}
+	for (int i = 0; i < 4; i++)
+		freeReplyObject(rep[i]);
+	return rc;
 }
 
 /* The literal prefix as a glob matching every key that starts with it. */
@@ -1090,6 +1159,7 @@ static const struct store_ops redis_ops = {
 	.get = r_get,
 	.del = r_del,
 	.ttl = r_ttl,
+	.take = r_take,
 	.scan = r_scan,
 	.mget = r_mget,
 	.check_write = r_check_write,

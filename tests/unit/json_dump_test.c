@@ -1,5 +1,6 @@
 /* json_dump_test.c — attune_json_dump writes exactly what jq 1.6's jv_dump_string(v, 0) writes,
  * and attune_json_value reads exactly what jv_parse_sized reads. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,85 @@ TEST(nested)
 	};
 	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
 		CHECK(same(jv_parse(texts[i])));
+}
+
+TEST(decimals)
+{
+	static const double div[] = {10, 100, 1000, 1e4, 1e5, 1e6, 1e7, 3, 7};
+	static const double xs[] = {0.001, 0.0015, 0.000999, 999999999.5, 1000000000.5, 0.1234567, 123.456789,
+	                            0.30000000000000004, -0.7, 9999999999999998, 1e16 - 2, -1e15};
+
+	for (size_t i = 0; i < sizeof xs / sizeof *xs; i++)
+		CHECK(same(jv_number(xs[i])));
+	for (int i = -2000; i < 200000; i += i < 1000 ? 1 : i / 1000)
+		for (size_t k = 0; k < sizeof div / sizeof *div; k++)
+			CHECK(same(jv_number(i / div[k])));
+}
+
+TEST(deep)
+{
+	jv v = jv_number(1);
+
+	for (int i = 0; i < 300; i++)
+		v = i % 2 ? jv_array_append(jv_array(), v) : JV_OBJECT(jv_string("x"), v);
+	CHECK(same(v));
+}
+
+TEST(object_order)
+{
+	jv o = jv_object();
+
+	for (int i = 0; i < 40; i++)
+		o = jv_object_set(o, jv_string_fmt("k%d", i), jv_number(i));
+	for (int i = 0; i < 40; i += 3)
+		o = jv_object_delete(o, jv_string_fmt("k%d", i));
+	CHECK(same(jv_object_set(o, jv_string("new"), jv_true())));
+}
+
+static jv random_value(int depth)
+{
+	static const double p10[] = {1, 10, 100, 1000, 1e4, 1e5, 1e6, 1e7};
+	int n = rand() % 16;
+	unsigned long long bits;
+	double d;
+	char s[16];
+	jv v;
+
+	switch (depth > 4 ? rand() % 4 : rand() % 7) {
+	case 0: return jv_null();
+	case 1: return rand() % 2 ? jv_true() : jv_false();
+	case 2:
+		bits = ((unsigned long long)rand() << 40) ^ ((unsigned long long)rand() << 20) ^ (unsigned long long)rand();
+		memcpy(&d, &bits, sizeof d);
+		switch (rand() % 4) {
+		case 0: return jv_number(d);
+		case 1: return jv_number((double)(rand() - RAND_MAX / 2));
+		case 2: return jv_number((rand() % 100000) / p10[rand() % 8]);
+		default: return jv_number(ldexp((double)rand(), rand() % 80 - 20));
+		}
+	case 3:
+		for (int i = 0; i < n; i++)
+			s[i] = (char)(rand() % 3 ? rand() % 256 : rand() % 128);
+		return jv_string_sized(s, n);
+	case 4:
+	case 5:
+		v = jv_array();
+		for (int i = 0; i < n % 5; i++)
+			v = jv_array_append(v, random_value(depth + 1));
+		return v;
+	default:
+		v = jv_object();
+		for (int i = 0; i < n % 5; i++)
+			v = jv_object_set(v, jv_string_fmt("%c%d", 'a' + rand() % 26, rand() % 10), random_value(depth + 1));
+		return v;
+	}
+}
+
+TEST(random_values)
+{
+	srand(11);
+	for (int i = 0; i < 100000; i++)
+		CHECK(same(random_value(0)));
 }
 
 /* attune_json_value and jv_parse_sized read the n bytes of text as the same value, key order
@@ -113,6 +193,10 @@ int main(void)
 	RUN(strings);
 	RUN(numbers);
 	RUN(nested);
+	RUN(decimals);
+	RUN(deep);
+	RUN(object_order);
+	RUN(random_values);
 	RUN(reading);
 	return check_done();
 }

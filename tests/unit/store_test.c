@@ -242,6 +242,21 @@ TEST(set_nx)
 	CHECK(sget("nx:a", buf, sizeof buf) == 1 && !strcmp(buf, "3"));
 }
 
+TEST(take)
+{
+	long long ms = 0;
+	char *v;
+	size_t n;
+
+	CHECK(attune_store_set(st, "take:a", "x", 1, 10000) == 0);
+	CHECK(attune_store_set(st, "take:b", "y", 1, 0) == 0);
+	CHECK(attune_store_take(st, "take:a", &ms) == 1 && ms > 9000 && ms <= 10000);
+	CHECK(attune_store_get(st, "take:a", &v, &n) == 0);
+	CHECK(attune_store_take(st, "take:a", &ms) == 0);
+	CHECK(attune_store_take(st, "take:b", &ms) == 1 && ms == -1);
+	CHECK(attune_store_take(st, "take:missing", &ms) == 0);
+}
+
 TEST(set_many)
 {
 	const char *keys[] = {"many:a", "many:b", "many:c"}, *vals[] = {"A", "BB", "CCC"};
@@ -1026,6 +1041,7 @@ int main(void)
 	st = open_store();
 	RUN(set_get_del);
 	RUN(set_nx);
+	RUN(take);
 	RUN(set_many);
 	RUN(ttl_expiry);
 	RUN(scan_literal_prefix);
