@@ -97,8 +97,7 @@ refused() {
 	[ -z "$output" ] || fail "$*: printed $output"
 	[[ $stderr != *"$PW"* && $stderr != *"$WRONG"* ]] || fail "$*: a password in the message: $stderr"
 	[[ $stderr == *"not permitted"* ]] || fail "$*: $stderr"
-	[[ $stderr =~ (AUTH|SET|GET|DEL|MGET|SCAN|ZRANGE|ZADD|HINCRBY|HGETALL|XADD|XRANGE|XREAD|SADD|SMEMBERS|EVALSHA|EVAL) ]] ||
-		fail "$*: the refused operation is not named: $stderr"
+	[[ $stderr =~ "not permitted: "[A-Z]+" " ]] || fail "$*: the refused operation is not named: $stderr"
 }
 
 @test "a password comes from the URL, ATTUNE_REDIS_PASSWORD or ATTUNE_REDIS_PASSWORD_FILE" {
@@ -174,7 +173,6 @@ refused() {
 	# with a signal pending, a receiver that may read but not delete does not take it
 	attune-signal -q -s "redis://127.0.0.1:$PR_PORT" --to B t
 	refused attune-wait -s "$reader" -a B -t 0
-	[[ $stderr == *DEL* ]] || [[ $stderr == *EVAL* ]] || fail "$stderr"
 	run attune-wait -s "redis://127.0.0.1:$PR_PORT" -a B -t 0
 	assert_success
 }
