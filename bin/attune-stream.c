@@ -370,7 +370,9 @@ int main(int argc, char **argv)
 	if ((fflush(stdout) != 0 || ferror(stdout)) && !o.out_errno)
 		o.out_errno = errno ? errno : EIO;
 	/* A reader that went away (EPIPE) ends us quietly: what it did not get stayed unacknowledged. */
-	if (o.out_errno && o.out_errno != EPIPE && status == 0) {
+	if (attune_interrupted && status == 0)
+		status = attune_interrupt_status();
+	else if (o.out_errno && o.out_errno != EPIPE && status == 0) {
 		attune_warn("write error: %s", strerror(o.out_errno));
 		status = 1;
 	}

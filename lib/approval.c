@@ -374,8 +374,9 @@ static int pending(struct attune_store *st, const char *type, jv *out)
 	}
 	jv ages = jv_array();
 	jv_array_foreach(c.items, i, it) {
-		ages = jv_array_append(ages, jv_number(-attune_approval_age(jv_array_get(jv_copy(it), 0), now)));
-		jv_free(it);
+		jv req = jv_array_get(it, 0);
+		ages = jv_array_append(ages, jv_number(-attune_approval_age(req, now)));
+		jv_free(req);
 	}
 	*out = jv_sort(c.items, ages);
 	return 0;

@@ -747,11 +747,12 @@ static const char *type_of(const char *key)
 
 int attune_stream_list(struct attune_store *st, jv *out)
 {
-	jv keys, list = jv_array();
+	jv keys, list;
 	int rc = 0;
 
 	if (attune_stream_keys(st, &keys) < 0)
 		return -1;
+	list = jv_array();
 	jv_array_foreach(keys, i, k) {
 		long long n = rc < 0 ? -1 : attune_store_xlen(st, jv_string_value(k));
 		if (n < 0)
