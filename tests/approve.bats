@@ -114,7 +114,7 @@ finish() {
 	ATTUNE_RETRY=0 run attune-approve -s "$DEAD_STORE" list
 	assert_failure 69
 	assert_output --partial "127.0.0.1:1"
-	ATTUNE_RETRY=0 run timeout 10 attune-approve -s "$DEAD_STORE" request -t 1 deploy
+	ATTUNE_RETRY=0 run timeout -k 5 10 attune-approve -s "$DEAD_STORE" request -t 1 deploy
 	assert_failure 69
 	ATTUNE_RETRY=0 run attune-approve -s "$DEAD_STORE" respond approval_00000000 --approve
 	assert_failure 69
@@ -167,7 +167,7 @@ finish() {
 }
 
 @test "timeout: exit 124, answer from system, request marked timeout" {
-	run timeout 10 attune-approve request -a ci-2 -t 1 deploy
+	run timeout -k 5 10 attune-approve request -a ci-2 -t 1 deploy
 	assert_failure 124
 	[ "$(echo "$output" | jq -r '[.approved, .responder, .reason] | join("|")')" = "false|system|Approval timeout after 1.0s" ]
 	id=$(echo "$output" | jq -r .request_id)
@@ -179,13 +179,13 @@ finish() {
 }
 
 @test "timeout reason writes the timeout as Python writes a float" {
-	run timeout 10 attune-approve request -t 250ms deploy -f .reason
+	run timeout -k 5 10 attune-approve request -t 250ms deploy -f .reason
 	assert_failure 124
 	assert_output '"Approval timeout after 0.25s"'
-	run timeout 10 attune-approve request -t 1.5 deploy -f .reason
+	run timeout -k 5 10 attune-approve request -t 1.5 deploy -f .reason
 	assert_failure 124
 	assert_output '"Approval timeout after 1.5s"'
-	run timeout 10 attune-approve request -t 0 deploy -f .reason
+	run timeout -k 5 10 attune-approve request -t 0 deploy -f .reason
 	assert_failure 124
 	assert_output '"Approval timeout after 0.0s"'
 }
@@ -223,7 +223,7 @@ finish() {
 	assert_output --partial "no request approval_deadbeef (unknown, or expired)"
 	run attune-approve show approval_deadbeef
 	assert_failure 1
-	run timeout 10 attune-approve request -t 0 deploy -f .request_id
+	run timeout -k 5 10 attune-approve request -t 0 deploy -f .request_id
 	id=$(echo "$output" | tr -d '"')
 	run attune-approve respond "$id" --approve
 	assert_failure 1
@@ -350,7 +350,7 @@ audit_events() {
 	start_request -a ci-9 -t 20 deploy '{"v": 1}'
 	attune-approve respond "$id" --approve -r ok --as ana -q
 	finish "$pid"
-	run timeout 10 attune-approve request -a ci-9 -t 0 delete -f .request_id
+	run timeout -k 5 10 attune-approve request -a ci-9 -t 0 delete -f .request_id
 	tid=$(echo "$output" | tr -d '"')
 	run audit_events approval_request
 	assert_line --index 0 --partial '"source":"ci-9"'
@@ -394,7 +394,7 @@ audit_events() {
 	echo "$output" | jq -e '.status == "approved"'
 	run redis-cli -p "$REDIS_PORT" TTL "$r"
 	[ "$output" -gt 290 ] && [ "$output" -le 300 ]
-	run timeout 10 attune-approve request -t 1 deploy -f .request_id
+	run timeout -k 5 10 attune-approve request -t 1 deploy -f .request_id
 	run redis-cli -p "$REDIS_PORT" TTL "$ATTUNE_NAMESPACE:approval_request:$(echo "$output" | tr -d '"')"
 	[ "$output" -gt 50 ] && [ "$output" -le 60 ]
 }
@@ -489,7 +489,7 @@ acl_agent() {
 	finish "$pid"
 	cat "$BATS_TEST_TMPDIR/o"
 	[ "$rc" -eq 0 ]
-	ATTUNE_REDIS_PASSWORD=agent-pw run timeout 10 attune-approve -s "$url" request -a agent -t 1 deploy
+	ATTUNE_REDIS_PASSWORD=agent-pw run timeout -k 5 10 attune-approve -s "$url" request -a agent -t 1 deploy
 	assert_failure 124
 }
 

@@ -125,7 +125,7 @@ hb() {
 }
 
 @test "supervise: exit 0 ends completed, stdout is the command's, ATTUNE_AGENT is set" {
-	run --separate-stderr timeout 20 attune-beat -a job1 -- sh -c 'echo "agent=$ATTUNE_AGENT"'
+	run --separate-stderr timeout -k 5 20 attune-beat -a job1 -- sh -c 'echo "agent=$ATTUNE_AGENT"'
 	assert_success
 	assert_output "agent=job1"
 	[ -z "$stderr" ]
@@ -135,21 +135,21 @@ hb() {
 }
 
 @test "supervise: a failing command ends failed with exit_code, and its status passes through" {
-	run timeout 20 attune-beat -a job1 -- sh -c 'exit 3'
+	run timeout -k 5 20 attune-beat -a job1 -- sh -c 'exit 3'
 	assert_failure 3
 	run hb job1
 	echo "$output" | jq -e '.status == "failed" and .metadata == {"exit_code": 3, "final": true}'
 }
 
 @test "supervise: a command killed by a signal ends cancelled, exit 128+n" {
-	run timeout 20 attune-beat -a job1 -- sh -c 'kill -TERM $$'
+	run timeout -k 5 20 attune-beat -a job1 -- sh -c 'kill -TERM $$'
 	assert_failure 143
 	run hb job1
 	echo "$output" | jq -e '.status == "cancelled" and .metadata.signal == 15'
 }
 
 @test "supervise: a command that cannot be found exits 127, ends failed" {
-	run -127 --separate-stderr timeout 20 attune-beat -a job1 -- no-such-command-x
+	run -127 --separate-stderr timeout -k 5 20 attune-beat -a job1 -- no-such-command-x
 	assert_failure 127
 	[[ $stderr == *"attune-beat: cannot run 'no-such-command-x'"* ]]
 	run hb job1
@@ -157,7 +157,7 @@ hb() {
 }
 
 @test "supervise: periodic beats renew last_beat and keep the progress and task the command set" {
-	run timeout 20 attune-beat -a job1 --every 0.2s -- sh -c '
+	run timeout -k 5 20 attune-beat -a job1 --every 0.2s -- sh -c '
 		a=$(attune-beat --progress 0.4 --task child --status phase2 | jq -r .last_beat)
 		sleep 1
 		b=$(attune-stale --alive job1 | jq -r .last_beat)
@@ -170,7 +170,7 @@ hb() {
 }
 
 @test "supervise: the first beat is running with --task, --meta and --name" {
-	run timeout 20 attune-beat -a job1 --task nightly --meta '{"run": 5}' --name "Nightly" -- attune-stale --alive job1
+	run timeout -k 5 20 attune-beat -a job1 --task nightly --meta '{"run": 5}' --name "Nightly" -- attune-stale --alive job1
 	assert_success
 	echo "$output" | jq -e '.status == "running" and .current_task == "nightly" and .metadata == {"run": 5}
 		and .display_name == "Nightly"'
@@ -179,7 +179,7 @@ hb() {
 }
 
 @test "supervise: -s and --namespace reach the command" {
-	run timeout 20 attune-beat -s "$ATTUNE_STORE" --namespace other -a job1 -- sh -c 'echo "$ATTUNE_STORE $ATTUNE_NAMESPACE"'
+	run timeout -k 5 20 attune-beat -s "$ATTUNE_STORE" --namespace other -a job1 -- sh -c 'echo "$ATTUNE_STORE $ATTUNE_NAMESPACE"'
 	assert_success
 	assert_output "$ATTUNE_STORE other"
 }
@@ -245,7 +245,7 @@ supervise_signal() {
 
 @test "supervise: the first beat is fresh, the task defaults to the command's name" {
 	attune-beat -q -a job1 --task old --progress 0.9 --meta '{"old": 1}'
-	run timeout 20 attune-beat -a job1 -- attune-stale --alive job1
+	run timeout -k 5 20 attune-beat -a job1 -- attune-stale --alive job1
 	assert_success
 	echo "$output" | jq -e '.status == "running" and .progress == 0 and .current_task == "attune-stale" and .metadata == {}'
 }

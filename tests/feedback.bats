@@ -120,7 +120,7 @@ recommends() {
 }
 
 @test "4 processes x 25 concurrent ratings are all counted" {
-	run timeout 120 bash -c '
+	run timeout -k 5 120 bash -c '
 		for p in 1 2 3 4; do
 			( for i in $(seq 25); do attune-feedback -q rate busy good || echo FAIL; done ) &
 		done
@@ -502,7 +502,7 @@ recommends() {
 
 @test "4 processes x 50 concurrent appends with large metadata give 200 whole lines" {
 	jq -cn --arg s "$(head -c 100000 /dev/zero | tr '\0' x)" '{blob: $s}' >"$BATS_TEST_TMPDIR/meta.json"
-	run timeout 120 bash -c '
+	run timeout -k 5 120 bash -c '
 		for p in 1 2 3 4; do
 			( for i in $(seq 50); do
 				attune-feedback -q query "t$p" --source s --mode m --not-found --meta - <"$1" || echo FAIL

@@ -259,7 +259,7 @@ py_beat() {
 
 @test "an unreachable store exits 69 with the reason" {
 	for args in "" "--alive a" "--forget a" "--watch" "-o prometheus"; do
-		ATTUNE_RETRY=0 run --separate-stderr timeout 10 attune-stale -s "$DEAD_STORE" $args
+		ATTUNE_RETRY=0 run --separate-stderr timeout -k 5 10 attune-stale -s "$DEAD_STORE" $args
 		[ "$status" -eq 69 ] || fail "$args: status $status"
 		assert_output ""
 		[[ $stderr == "attune-stale: "*"127.0.0.1:1"* ]] || fail "$args: $stderr"
@@ -313,7 +313,7 @@ py_beat() {
 
 @test "--watch ends quietly when the reader of its output goes away" {
 	lost_soon l1
-	run timeout 10 sh -c 'attune-stale --watch --interval 0.1 | head -1'
+	run timeout -k 5 10 sh -c 'attune-stale --watch --interval 0.1 | head -1'
 	assert_success
 	echo "$output" | jq -e '.agent_id == "l1" and .event == "lost"'
 }

@@ -37,7 +37,7 @@ group_pending() {
 start() {
 	local out=$1
 	shift
-	timeout 30 attune-stream "$@" >"$out" 2>"$out.err" 3>&- &
+	timeout -k 5 30 attune-stream "$@" >"$out" 2>"$out.err" 3>&- &
 	pid=$!
 	pids+=("$pid")
 }
@@ -273,7 +273,7 @@ finish() {
 	run attune-stream consume work --group g --consumer picky --claim-idle 10ms -f 'select(.data.n > 5)' -t 0.5
 	assert_failure 124
 	group_pending work g 1
-	run --separate-stderr timeout 10 attune-stream consume work --group g --consumer rescuer --claim-idle 200ms -c 1 -f .data.n
+	run --separate-stderr timeout -k 5 10 attune-stream consume work --group g --consumer rescuer --claim-idle 200ms -c 1 -f .data.n
 	assert_success
 	assert_output "1"
 	group_pending work g 0
@@ -298,7 +298,7 @@ finish() {
 	assert_output "0"
 	[ "$stderr" = "" ]
 	# and a follower notices even while nothing arrives
-	run bash -c "timeout 10 attune-stream consume many | (exec 0<&-; sleep 2); echo \${PIPESTATUS[0]}"
+	run bash -c "timeout -k 5 10 attune-stream consume many | (exec 0<&-; sleep 2); echo \${PIPESTATUS[0]}"
 	assert_output "0"
 }
 
