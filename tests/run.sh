@@ -9,6 +9,11 @@ export ATTUNE_ROOT="$top" ATTUNE_BIN="$top/$BUILD/bin"
 work=$(mktemp -d "${TMPDIR:-/tmp}/attune-check.XXXXXX")
 redis_pid=
 cleanup() {
+	# A tool left behind by a failed test (or hung in LeakSanitizer's exit check) must not
+	# keep running: end every process of this build's binaries.
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/exe" 2>/dev/null) in "$ATTUNE_BIN"/*) kill -9 "${p#/proc/}" 2>/dev/null ;; esac
+	done
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
 	rm -rf "$work"
 }
