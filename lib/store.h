@@ -30,7 +30,7 @@ const char *attune_store_error(const struct attune_store *st);
 int attune_store_status(const struct attune_store *st);
 /* The URL as given to the user in messages (password removed). */
 const char *attune_store_url(const struct attune_store *st);
-/* 1 for Redis, 0 for the embedded store (for messages and benchmarks only, never for logic). */
+/* 1 for Redis, 0 for the embedded store (for messages and tests only, never for logic). */
 int attune_store_is_redis(const struct attune_store *st);
 
 /* ---- string keys with TTL ---- */
