@@ -332,21 +332,12 @@ finish() {
 	assert_output '"stdin"'
 }
 
-# audit_events TYPE — the events of stream TYPE, newest first, as {source, data}: read with
-# attune-stream when it exists, else with redis-cli on Redis.
+# audit_events TYPE — the events of stream TYPE, newest first, as {source, data}.
 audit_events() {
-	if command -v attune-stream >/dev/null; then
-		attune-stream recent "$1" | jq -c '{source, data}'
-	else
-		redis-cli -p "$REDIS_PORT" --raw XRANGE "$ATTUNE_NAMESPACE:stream:$1" - + |
-			awk 'prev == "data" { d = $0 } prev == "source" { print "{\"source\":\"" $0 "\",\"data\":" d "}" } { prev = $0 }' |
-			tac
-	fi
+	attune-stream recent "$1" | jq -c '{source, data}'
 }
 
 @test "audit: requests, answers and timeouts are stream events" {
-	command -v attune-stream >/dev/null || [ "${STORE:-sqlite}" = redis ] ||
-		skip "the embedded stream is read with attune-stream, not built yet (branch stream)"
 	start_request -a ci-9 -t 20 deploy '{"v": 1}'
 	attune-approve respond "$id" --approve -r ok --as ana -q
 	finish "$pid"

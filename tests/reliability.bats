@@ -252,7 +252,6 @@ hold_lock() {
 
 @test "a database locked by another writer is waited for, not failed" {
 	sqlite_only
-	command -v sqlite3 >/dev/null || skip "no sqlite3 shell"
 	attune-feedback -q rate tpl good # creates the database
 	local t0 took cmd
 	for cmd in "attune-signal -q --to B locked" "attune-feedback -q rate tpl good" "attune-beat -q -a w1" \
@@ -278,7 +277,6 @@ hold_lock() {
 
 @test "a waiter keeps waiting through a locked database and gets what is sent after it" {
 	sqlite_only
-	command -v sqlite3 >/dev/null || skip "no sqlite3 shell"
 	attune-signal -q --to nobody init
 	bg "$BATS_TEST_TMPDIR/w" timeout -k 5 10 attune-wait -a B -c 2
 	local w=$BG
@@ -476,7 +474,6 @@ lines_at_least() {
 }
 
 @test "a consumer group of 3 members and 2 publishers x 100 events: each event to exactly one member" {
-	command -v attune-stream >/dev/null || skip "attune-stream is not built"
 	attune-stream publish -q build '{"w": 0, "i": 0}'
 	attune-stream consume build --group g --consumer c0 --from 0 -c 1 -t 5 >"$BATS_TEST_TMPDIR/m0"
 	local m p

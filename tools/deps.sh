@@ -2,7 +2,7 @@
 # Install what the build and the tests need from Debian 12, when it is missing.
 pkgs="build-essential pkg-config libhiredis-dev libjq-dev libonig-dev libsqlite3-dev redis-server
 bats bats-assert bats-support groff python3-redis jq clang libclang-rt-14-dev
-zsh fish valgrind"
+zsh fish valgrind sqlite3"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
